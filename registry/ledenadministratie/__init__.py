@@ -1,0 +1,1 @@
+"""Ledenadministratie: the deelnemers of the afsprakenstelsel and how the register identifies them."""
