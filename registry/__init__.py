@@ -1,1 +1,1 @@
-"""registry"""
+"""Stelselregister: app assembly, settings, database, accounts, audit trail and the ledenadministratie."""

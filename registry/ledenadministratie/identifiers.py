@@ -77,7 +77,7 @@ _LABELS: dict[IdentificatieSoort, str] = {
 
 
 # Named like the other domain errors (NotFound, Conflict, InvalidTransition), without an Error suffix.
-class InvalidValue(ValueError):  # noqa: N818
+class InvalidValue(ValueError):
     """A typed-in value breaks a format rule: ``field`` names the input, ``message`` (Dutch) the rule."""
 
     def __init__(self, field: str, message: str) -> None:

@@ -1,0 +1,34 @@
+.DEFAULT_GOAL := help
+VENV := .venv/bin
+PYTEST_ARGS ?=
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+run: ## Run the portal with demo data on SQLite at http://127.0.0.1:8000
+	./scripts/run.sh
+
+test: ## Install what is missing, then lint, type-check and run the whole test suite
+	./scripts/bootstrap.sh --test
+	$(MAKE) --no-print-directory lint
+	$(VENV)/python -m pytest $(PYTEST_ARGS)
+
+lint: ## ruff (lint + format check) and mypy
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+	$(VENV)/mypy
+
+format: ## Apply ruff's formatting and safe fixes
+	$(VENV)/ruff format .
+	$(VENV)/ruff check --fix .
+
+migration: ## Autogenerate a migration from the models: make migration m="what changed"
+	$(VENV)/alembic -c migrations/alembic.ini revision --autogenerate -m "$(m)"
+
+vendor: ## Re-vendor the NL Design System CSS and htmx from the npm registry
+	./scripts/vendor-static.sh
+
+clean: ## Remove the local database, keys and caches (keeps .venv)
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: help run test lint format migration vendor clean

@@ -1,0 +1,140 @@
+"""The app factory: :func:`create_app` builds the Litestar application for a :class:`Settings`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.logging.config import LoggingConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.spec import Contact, License, Server
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.accounts.authentication import AuthenticationMiddleware
+from registry.accounts.permissions import authorize
+from registry.api import API_PREFIX, API_VERSION, provide_page_request
+from registry.clock import Clock, SystemClock
+from registry.database import create_engine, create_session_factory
+from registry.middleware import TrailingSlashMiddleware, add_response_headers
+from registry.plugin import StelselPlugin
+from registry.problems import exception_handlers
+from registry.settings import Settings
+from registry.templating import configure_template_engine
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+CSRF_COOKIE = "stelsel_csrf"
+CSRF_FIELD = "_csrf_token"
+
+
+async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
+    """One session per request; whatever a service did not commit is rolled back on close."""
+    async with state.db_sessionmaker() as session:
+        yield session
+
+
+def provide_settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
+def provide_clock(state: State) -> Clock:
+    clock: Clock = state.clock
+    return clock
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    extra_handlers: Sequence[Any] = (),
+) -> Litestar:
+    """Build the portal for these settings. ``clock`` lets tests fix the time."""
+    engine = create_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    state = State(
+        {
+            "settings": settings,
+            "db_engine": engine,
+            "db_sessionmaker": create_session_factory(engine),
+            "clock": clock or SystemClock(),
+        }
+    )
+    return Litestar(
+        route_handlers=[
+            create_static_files_router(path="/static", directories=[STATIC_DIR], opt={"public": True})
+        ],
+        plugins=[StelselPlugin(extra_handlers)],
+        state=state,
+        lifespan=[lifespan],
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "clock": Provide(provide_clock, sync_to_thread=False),
+            "paging": Provide(provide_page_request, sync_to_thread=False),
+        },
+        guards=[authorize],
+        middleware=[TrailingSlashMiddleware(), AuthenticationMiddleware()],
+        before_send=[add_response_headers],
+        exception_handlers=exception_handlers,
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name=CSRF_COOKIE,
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=False,
+            cookie_samesite="strict",
+            header_name="x-csrftoken",
+            exclude=[API_PREFIX, "/.well-known", "/health", "/status"],
+        ),
+        template_config=TemplateConfig(
+            directory=TEMPLATES_DIR,
+            engine=JinjaTemplateEngine,
+            engine_callback=configure_template_engine,
+        ),
+        openapi_config=OpenAPIConfig(
+            title="Stelselregister API",
+            version=API_VERSION,
+            description=(
+                "De openbare catalogus, de ledenadministratie en de verklaringen van het afsprakenstelsel. "
+                "Alle antwoorden dragen de header API-Version; "
+                "fouten zijn application/problem+json (RFC 9457)."
+            ),
+            contact=Contact(
+                name="Stelselregister beheer",
+                url=f"{settings.base_url}/contact",
+                email="beheer@stelselregister.nl",
+            ),
+            license=License(name="EUPL-1.2", identifier="EUPL-1.2"),
+            servers=[Server(url=f"{settings.base_url}{API_PREFIX}")],
+            path=f"{API_PREFIX}/_litestar-schema",
+            render_plugins=[],
+        ),
+        request_max_body_size=settings.max_request_bytes,
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            log_exceptions="never",
+        ),
+        debug=False,
+    )
+
+
+logging.getLogger("stelsel").addHandler(logging.NullHandler())

@@ -1,0 +1,287 @@
+"""The ``stelsel`` command: run the portal, manage the database, load demo data, check the set-up.
+
+Domains add their own groups (``catalogue``, ``keys``, ``import``, ``verify`` …) through
+``cli_commands`` in their routes module (see :mod:`registry.plugin`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import sys
+import tempfile
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import click
+
+from registry.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    settings: Settings = ctx.ensure_object(dict)["settings"]
+    return settings
+
+
+class StelselGroup(click.Group):
+    """Loads the settings once before any command runs; a bad setting ends with one line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        if ctx.protected_args or ctx.args:
+            try:
+                ctx.ensure_object(dict).setdefault("settings", load_settings())
+            except SettingsError as exc:
+                click.echo(f"stelsel: configuration error: {exc}", err=True)
+                ctx.exit(2)
+        return super().invoke(ctx)
+
+
+@click.group(cls=StelselGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Stelselregister: the register and governance portal of the afsprakenstelsel.
+
+    Configuration comes from STELSEL_* environment variables (see README.md).
+    """
+
+
+# --- serve --------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+@click.option("--reload", is_flag=True, help="Restart on code changes (development only).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int, reload: bool) -> None:
+    """Run the portal (HTTP server) for the configured database."""
+    import uvicorn
+
+    from registry import migrate
+
+    settings = settings_of(ctx)
+    try:
+        current = migrate.current_revision(settings)
+    except Exception as exc:
+        raise click.ClickException(f"cannot reach the database: {exc}") from None
+    if current != migrate.head_revision(settings):
+        raise click.ClickException("the database schema is not up to date: run `stelsel db upgrade` first")
+    click.echo(f"Stelselregister on http://{host}:{port} (database: {settings.database_url.split('://')[0]})")
+    uvicorn.run(
+        "registry.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+
+
+# --- db -----------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database schema migrations (Alembic)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@click.pass_context
+def db_upgrade(ctx: click.Context, revision: str) -> None:
+    """Migrate the database up to REVISION (default: the newest)."""
+    from registry import migrate
+
+    migrate.upgrade(settings_of(ctx), revision)
+    click.echo(f"database at {migrate.current_revision(settings_of(ctx))}")
+
+
+@db.command("downgrade")
+@click.argument("revision", default="-1")
+@click.pass_context
+def db_downgrade(ctx: click.Context, revision: str) -> None:
+    """Migrate the database down to REVISION (default: one step)."""
+    from registry import migrate
+
+    migrate.downgrade(settings_of(ctx), revision)
+    click.echo(f"database at {migrate.current_revision(settings_of(ctx)) or 'base (empty)'}")
+
+
+@db.command("current")
+@click.pass_context
+def db_current(ctx: click.Context) -> None:
+    """Show the revision the database is at."""
+    from registry import migrate
+
+    click.echo(migrate.current_revision(settings_of(ctx)) or "base (empty)")
+
+
+# --- demo ---------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Load demo data (idempotent: running it again changes nothing)."""
+    from registry.clock import SystemClock
+    from registry.database import create_engine, create_session_factory
+    from registry.demo import DemoContext, load_demo
+
+    settings = settings_of(ctx)
+
+    async def run() -> list[str]:
+        engine = create_engine(settings)
+        try:
+            async with create_session_factory(engine)() as session:
+                return await load_demo(DemoContext(session=session, settings=settings, clock=SystemClock()))
+        finally:
+            await engine.dispose()
+
+    for line in run_async(run()):
+        click.echo(line)
+
+
+# --- user ---------------------------------------------------------------------------------------
+
+
+@main.group()
+def user() -> None:
+    """Portal accounts."""
+
+
+@user.command("create")
+@click.option("--email", required=True, help="Login name (e-mail address).")
+@click.option("--name", "display_name", help="Display name (default: the part before @).")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["stelselbeheerder", "casemanager", "auditor", "deelnemer-contact"]),
+    help="Account role.",
+)
+@click.option("--deelnemer", "deelnemer_id", help="For deelnemer-contact: the deelnemer's id.")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt."
+)
+@click.pass_context
+def user_create(
+    ctx: click.Context,
+    email: str,
+    display_name: str | None,
+    role: str,
+    deelnemer_id: str | None,
+    password_stdin: bool,
+) -> None:
+    """Create a portal user."""
+    import uuid
+
+    from registry.accounts.services import create_user
+    from registry.audit.services import Actor
+    from registry.clock import SystemClock
+    from registry.database import create_engine, create_session_factory
+    from registry.errors import DomainError, ValidationFailed
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("Password: ")
+    settings = settings_of(ctx)
+
+    async def run() -> str:
+        engine = create_engine(settings)
+        try:
+            async with create_session_factory(engine)() as session:
+                created = await create_user(
+                    session,
+                    email=email,
+                    display_name=display_name or email.split("@", maxsplit=1)[0],
+                    role=role,
+                    password=password,
+                    deelnemer_id=uuid.UUID(deelnemer_id) if deelnemer_id else None,
+                    actor=Actor.cli(f"stelsel user create ({os.environ.get('USER', 'cli')})"),
+                    clock=SystemClock(),
+                )
+                return str(created.id)
+        finally:
+            await engine.dispose()
+
+    try:
+        user_id = run_async(run())
+    except ValidationFailed as exc:
+        raise click.ClickException("; ".join(f"{p.name}: {p.reason}" for p in exc.invalid_params)) from None
+    except (DomainError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"created user {email} ({role}) with id {user_id}")
+
+
+# --- check --------------------------------------------------------------------------------------
+
+
+def _check_data_dir(settings: Settings) -> str | None:
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=settings.data_dir):
+            pass
+    except OSError as exc:
+        return f"data directory {settings.data_dir} is not writable: {exc.strerror}"
+    return None
+
+
+def _check_database(settings: Settings) -> str | None:
+    from registry import migrate
+
+    try:
+        current = migrate.current_revision(settings)
+    except Exception as exc:
+        return f"database unreachable ({settings.database_url.split('://')[0]}): {type(exc).__name__}: {exc}"
+    head = migrate.head_revision(settings)
+    if current != head:
+        return (
+            f"database schema at {current or 'base (empty)'}, code expects {head}: run `stelsel db upgrade`"
+        )
+    return None
+
+
+def _check_signing_keys(settings: Settings) -> str | None:
+    try:
+        from registry.signing.keys import KeyRing
+    except ModuleNotFoundError:
+        return None
+    try:
+        ring = KeyRing(settings.keys_dir)
+        ring.active_signer()
+    except Exception as exc:
+        return f"no usable signing key in {settings.keys_dir}: {exc} (run `stelsel keys generate`)"
+    return None
+
+
+@main.command()
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Sanity report on configuration, data directory, database and signing keys; non-zero on failure."""
+    settings = settings_of(ctx)
+    checks = {
+        "configuration": None,
+        "data directory": _check_data_dir(settings),
+        "database": _check_database(settings),
+        "signing keys": _check_signing_keys(settings),
+    }
+    for name, problem in checks.items():
+        click.echo(f"{'FAIL' if problem else 'ok  '}  {name}{': ' + problem if problem else ''}")
+    if any(checks.values()):
+        ctx.exit(1)
+
+
+def _mount_domain_commands() -> None:
+    from registry.plugin import domain_cli_commands
+
+    for command in domain_cli_commands():
+        main.add_command(command)
+
+
+_mount_domain_commands()

@@ -1,0 +1,69 @@
+"""Database setup: the declarative base, the engine for the configured URL, and session factories.
+
+SQLite is the embedded default, PostgreSQL the production database; both run the same code. The
+schema is made only by the Alembic history in ``migrations/`` (``create_all`` is for nothing but
+the model/migration agreement test).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from advanced_alchemy.base import UUIDAuditBase, orm_registry
+from sqlalchemy import event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from registry.settings import Settings
+
+__all__ = ["Base", "create_engine", "create_session_factory", "metadata", "session_scope"]
+
+# advanced-alchemy's base gives a UUID primary key plus created_at/updated_at (UTC) on every table,
+# and a metadata with a constraint naming convention so migrations name constraints predictably.
+Base = UUIDAuditBase
+metadata = orm_registry.metadata
+
+
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers continue while one writer writes; busy_timeout makes writers queue instead
+    # of failing; foreign keys are off by default in SQLite.
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+def create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
+    """An async engine for the configured database, with per-dialect connection settings."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        options = {"connect_args": {"timeout": 15}}
+    else:
+        timeout = settings.database_timeout_seconds
+        options |= {
+            "pool_size": 10,
+            "max_overflow": 10,
+            "pool_timeout": timeout,
+            "connect_args": {"timeout": timeout, "command_timeout": max(timeout * 6, 30)},
+        }
+    engine = create_async_engine(settings.database_url, **(options | overrides))
+    if settings.is_sqlite:
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@asynccontextmanager
+async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session for code outside a request (CLI, background work); closed (rolled back) on exit."""
+    async with factory() as session:
+        yield session

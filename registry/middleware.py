@@ -1,0 +1,66 @@
+"""What every response carries (security headers, ``API-Version``, CORS for public API reads) and
+the rule that paths never end in a slash (404, not a redirect)."""
+
+from __future__ import annotations
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.exceptions import NotFoundException
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from registry.api import API_PREFIX, API_VERSION
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+SECURITY_HEADERS = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+class TrailingSlashMiddleware(ASGIMiddleware):
+    """Paths never end in a slash: ``/x/`` is a 404, not a redirect (and not an alias of ``/x``)."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        # The router strips trailing slashes from scope["path"]; raw_path still has the original.
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        if len(raw_path) > 1 and raw_path.endswith(b"/"):
+            raise NotFoundException()
+        await next_app(scope, receive, send)
+
+
+async def add_response_headers(message: Message, scope: Scope) -> None:
+    """App-level ``before_send`` hook: runs for every response, also errors raised before routing."""
+    if message["type"] != "http.response.start":
+        return
+    path: str = scope["path"]
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in SECURITY_HEADERS.items():
+        if name not in headers:
+            headers[name] = value
+    if path.startswith((API_PREFIX, "/.well-known/")):
+        headers["API-Version"] = API_VERSION
+        if scope.get("method") in {"GET", "HEAD", "OPTIONS"}:
+            if "access-control-allow-origin" not in headers:
+                headers["access-control-allow-origin"] = "*"
+            headers["access-control-expose-headers"] = "API-Version, Link, X-Total-Count, ETag"

@@ -1,0 +1,162 @@
+"""The published OpenAPI 3.1 document at ``/api/v1/openapi.json`` and its browsable UI.
+
+Litestar generates the document from the route handlers; :func:`publishable_document` then applies
+the Dutch API Design Rules once for every operation, so no handler has to repeat them:
+only ``/api/v1`` paths (relative to the ``servers`` URL, which carries the major version),
+the ``API-Version`` header on every 2xx/3xx response, ``application/problem+json`` with the
+:class:`~registry.problems.Problem` schema on every 4xx/5xx, and a documented 400 on every
+operation that takes input.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from litestar import Litestar, Request, Response, get
+from litestar.response import Template
+
+from registry.api import API_PREFIX, API_VERSION
+from registry.problems import PROBLEM_MEDIA_TYPE
+from registry.templating import page
+
+VERSION_HEADER = {
+    "description": "De volledige versie van de API (semver).",
+    "schema": {"type": "string", "example": API_VERSION},
+}
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Foutmelding volgens RFC 9457 (problem details).",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri", "description": "Identificeert de soort fout."},
+        "title": {"type": "string", "description": "Korte, vaste omschrijving van de soort fout."},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string", "description": "Uitleg van deze fout voor de aanroeper."},
+        "instance": {"type": "string", "description": "Het pad waarop de fout optrad."},
+        "invalidParams": {
+            "type": "array",
+            "description": "Alle ongeldige invoervelden tegelijk.",
+            "items": {
+                "type": "object",
+                "required": ["name", "reason"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "reason": {"type": "string"},
+                    "code": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+ERROR_DESCRIPTIONS = {
+    "400": "Ongeldige invoer; invalidParams noemt elk ongeldig veld.",
+    "401": "Niet geauthenticeerd.",
+    "403": "Geen toegang.",
+    "404": "Niet gevonden.",
+    "409": "Conflict met de huidige stand van het register.",
+    "413": "Verzoek te groot.",
+    "429": "Te veel verzoeken; zie Retry-After.",
+    "503": "Tijdelijk niet beschikbaar.",
+}
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+
+def _problem_response(code: str) -> dict[str, Any]:
+    return {
+        "description": ERROR_DESCRIPTIONS.get(code, "Fout."),
+        "headers": {"API-Version": VERSION_HEADER},
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def _fix_operation(method: str, operation: dict[str, Any]) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    for code, response in list(responses.items()):
+        if code[0] in "23":
+            response.setdefault("headers", {})["API-Version"] = VERSION_HEADER
+        elif code[0] in "45":
+            responses[code] = _problem_response(code)
+    takes_input = method in {"post", "put", "patch"} or bool(operation.get("parameters"))
+    if takes_input:
+        responses.setdefault("400", _problem_response("400"))
+    responses.setdefault("429", _problem_response("429"))
+    responses.setdefault("503", _problem_response("503"))
+
+
+def publishable_document(generated: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """The generated document reshaped to the API Design Rules (see the module docstring)."""
+    document = copy.deepcopy(generated)
+    document["openapi"] = "3.1.0"
+    document["servers"] = [{"url": f"{base_url}{API_PREFIX}", "description": "Stelselregister API v1"}]
+    paths: dict[str, Any] = {}
+    for path, item in sorted(document.get("paths", {}).items()):
+        if not path.startswith(API_PREFIX + "/") or "/_" in path:
+            continue
+        for method in HTTP_METHODS:
+            if method in item:
+                _fix_operation(method, item[method])
+        paths[path.removeprefix(API_PREFIX)] = item
+    document["paths"] = paths
+    components = document.setdefault("components", {})
+    components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    return document
+
+
+def published_document(app: Litestar) -> dict[str, Any]:
+    """The document for this app, built once per process."""
+    cached: dict[str, Any] | None = getattr(app.state, "published_openapi", None)
+    if cached is None:
+        cached = publishable_document(app.openapi_schema.to_schema(), app.state.settings.base_url)
+        app.state.published_openapi = cached
+    return cached
+
+
+def operations(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """A flat, ordered list of operations for the documentation page."""
+    listed = []
+    for path, item in document["paths"].items():
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            listed.append(
+                {
+                    "method": method.upper(),
+                    "path": API_PREFIX + path,
+                    "anchor": operation.get("operationId", f"{method}{path}"),
+                    "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "tags": operation.get("tags", []),
+                    "parameters": operation.get("parameters", []),
+                    "responses": sorted(operation.get("responses", {}).items()),
+                }
+            )
+    return listed
+
+
+@get(
+    f"{API_PREFIX}/openapi.json", opt={"public": True}, include_in_schema=False, media_type="application/json"
+)
+async def openapi_document(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    return Response(
+        published_document(request.app),
+        headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=300"},
+    )
+
+
+@get(f"{API_PREFIX}/docs", opt={"public": True}, include_in_schema=False)
+async def api_documentation(request: Request[Any, Any, Any]) -> Template:
+    document = published_document(request.app)
+    return page(
+        request,
+        "api/docs.html",
+        {
+            "openapi_url": f"{API_PREFIX}/openapi.json",
+            "info": document["info"],
+            "operations": operations(document),
+        },
+    )
+
+
+route_handlers = [openapi_document, api_documentation]

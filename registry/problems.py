@@ -1,0 +1,238 @@
+"""RFC 9457 problem details: one place that turns every error into problem+json or an error page.
+
+API callers (paths under ``/api`` and ``/.well-known``, or clients that ask for JSON) get
+``application/problem+json`` with ``type``, ``title``, ``status``, ``detail``, ``instance`` and, for
+validation errors, ``invalidParams`` listing every problem at once. Browsers get a readable Dutch
+error page. 4xx errors are logged as one line without a traceback; only unexpected errors (500)
+log their traceback, server-side.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Template
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from registry.errors import DomainError, InvalidParam, RateLimited, ValidationFailed
+
+logger = logging.getLogger("stelsel.problems")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+_TITLES = {
+    400: "Ongeldig verzoek",
+    401: "Niet ingelogd",
+    403: "Geen toegang",
+    404: "Niet gevonden",
+    405: "Methode niet toegestaan",
+    406: "Niet aanvaardbaar",
+    409: "Conflict",
+    413: "Verzoek te groot",
+    415: "Mediatype niet ondersteund",
+    429: "Te veel verzoeken",
+    500: "Interne fout",
+    503: "Dienst tijdelijk niet beschikbaar",
+}
+_SLUGS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    429: "too-many-requests",
+    500: "internal-error",
+    503: "service-unavailable",
+}
+
+
+class InvalidParamSchema(msgspec.Struct):
+    """One invalid input field and the reason it was refused."""
+
+    name: str
+    reason: str
+    code: str = "invalid"
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """RFC 9457 problem details, with ``invalidParams`` as in the Dutch API Design Rules."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    invalid_params: list[InvalidParamSchema] | None = msgspec.field(default=None, name="invalidParams")
+
+
+def wants_problem_json(request: Request[Any, Any, Any]) -> bool:
+    """API paths always get JSON; elsewhere a client that prefers JSON over HTML gets it too."""
+    path = request.url.path
+    if path.startswith(("/api/", "/.well-known/", "/health", "/status/")) or path == "/api":
+        return True
+    accept = request.headers.get("accept", "")
+    return "json" in accept and "text/html" not in accept
+
+
+def problem_type(request: Request[Any, Any, Any], slug: str) -> str:
+    base = str(request.base_url).rstrip("/")
+    return f"{base}/problemen/{slug}"
+
+
+def build_problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    slug: str | None = None,
+    invalid_params: list[InvalidParam] | None = None,
+) -> Problem:
+    return Problem(
+        type=problem_type(request, slug or _SLUGS.get(status, "error")),
+        title=title or _TITLES.get(status, "Fout"),
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        invalid_params=[InvalidParamSchema(p.name, p.reason, p.code) for p in invalid_params]
+        if invalid_params
+        else None,
+    )
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    problem: Problem,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    """problem+json for API callers, the matching error page for browsers."""
+    if wants_problem_json(request):
+        return Response(
+            content=msgspec.json.encode(problem),
+            status_code=problem.status,
+            media_type=PROBLEM_MEDIA_TYPE,
+            headers=headers,
+        )
+    template = f"errors/{problem.status if problem.status in _TITLES else 500}.html"
+    try:
+        return Template(
+            template_name=template,
+            context={"problem": problem, "request": request},
+            status_code=problem.status,
+            headers=headers,
+            media_type=MediaType.HTML,
+        )
+    except Exception:
+        return Response(
+            content=f"{problem.title}: {problem.detail}", status_code=problem.status, headers=headers
+        )
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _validation_params(exc: HTTPException) -> list[InvalidParam]:
+    params: list[InvalidParam] = []
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    for item in extra:
+        if isinstance(item, dict):
+            key = str(item.get("key") or "body")
+            # Litestar reports query/header parameters by their Python name; callers know them by
+            # the published (lowerCamelCase) name.
+            source = item.get("source")
+            if str(getattr(source, "value", source)) == "query":
+                key = _camel(key)
+            params.append(InvalidParam(name=key, reason=str(item.get("message", "ongeldige waarde"))))
+    return params
+
+
+def _http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    headers = dict(exc.headers or {})
+    if isinstance(exc, ValidationException) or (status == 400 and type(exc).__name__ == "ClientException"):
+        params = _validation_params(exc)
+        if params:
+            detail = "De invoer bevat fouten: " + "; ".join(f"{p.name}: {p.reason}" for p in params)
+        else:
+            # No field-level details: the body itself could not be decoded (malformed JSON, wrong type).
+            reason = exc.detail or "onleesbare inhoud"
+            detail = f"De inhoud van het verzoek is geen geldige JSON voor deze operatie: {reason}"
+            params = [InvalidParam(name="body", reason=reason, code="malformed")]
+        logger.info("400 %s %s: %s", request.method, request.url.path, detail)
+        return problem_response(request, build_problem(request, 400, detail, invalid_params=params), headers)
+    detail = {
+        404: "De gevraagde bron bestaat niet.",
+        405: f"De methode {request.method} is hier niet toegestaan.",
+        413: "Het verzoek is groter dan toegestaan.",
+    }.get(status, exc.detail or _TITLES.get(status, "Fout"))
+    if status >= 500:
+        logger.error("%s %s %s: %s", status, request.method, request.url.path, exc.detail)
+    else:
+        logger.info("%s %s %s", status, request.method, request.url.path)
+    return problem_response(request, build_problem(request, status, detail), headers)
+
+
+def _domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    headers: dict[str, str] = {}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    params = exc.invalid_params if isinstance(exc, ValidationFailed) else None
+    logger.info("%s %s %s: %s", exc.status, request.method, request.url.path, exc.detail)
+    problem = build_problem(
+        request, exc.status, exc.detail, title=exc.title, slug=exc.type_slug, invalid_params=params
+    )
+    return problem_response(request, problem, headers or None)
+
+
+def _integrity_error_handler(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+    logger.warning("409 %s %s: integrity error %s", request.method, request.url.path, exc.orig)
+    detail = "De wijziging botst met gegevens die al in het register staan."
+    return problem_response(request, build_problem(request, 409, detail))
+
+
+def _database_unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if (
+        isinstance(exc, DBAPIError)
+        and not isinstance(exc, OperationalError)
+        and not exc.connection_invalidated
+    ):
+        return _internal_error_handler(request, exc)
+    logger.error("503 %s %s: database unavailable: %s", request.method, request.url.path, exc)
+    detail = "De database is tijdelijk niet bereikbaar. Probeer het over enkele ogenblikken opnieuw."
+    return problem_response(request, build_problem(request, 503, detail), {"Retry-After": "5"})
+
+
+def _internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(exc, HTTPException):
+        return _http_exception_handler(request, exc)
+    logger.exception("500 %s %s", request.method, request.url.path, exc_info=exc)
+    detail = "Er ging iets mis aan onze kant. De fout is vastgelegd."
+    return problem_response(request, build_problem(request, 500, detail))
+
+
+def _connection_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    return _database_unavailable_handler(request, exc)
+
+
+exception_handlers: dict[type[Exception] | int, Any] = {
+    HTTPException: _http_exception_handler,
+    DomainError: _domain_error_handler,
+    IntegrityError: _integrity_error_handler,
+    OperationalError: _database_unavailable_handler,
+    DBAPIError: _database_unavailable_handler,
+    PoolTimeoutError: _database_unavailable_handler,
+    ConnectionError: _connection_error_handler,
+    TimeoutError: _connection_error_handler,
+    Exception: _internal_error_handler,
+}

@@ -1,0 +1,230 @@
+"""Shared fixtures: a clean, migrated database per test (SQLite always, PostgreSQL when
+``STELSEL_TEST_DATABASE_URL`` is set), the app, an HTTP client, and logged-in users.
+
+The schema is built once per run by the Alembic migrations (never ``create_all``); each test then
+gets a fresh copy (SQLite) or emptied tables (PostgreSQL), so tests are independent and can run in
+any order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry import migrate
+from registry.accounts.authentication import SESSION_COOKIE
+from registry.accounts.models import User
+from registry.accounts.services import create_api_client, create_user, start_session
+from registry.app import create_app
+from registry.audit.services import Actor
+from registry.clock import Clock, SystemClock
+from registry.database import create_engine, create_session_factory
+from registry.settings import Settings
+
+PG_URL_ENV = "STELSEL_TEST_DATABASE_URL"
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+DEFAULT_PASSWORD = "correct horse battery staple"
+
+
+def _settings(data_dir: Path, database_url: str) -> Settings:
+    return Settings(data_dir=data_dir, database_url=database_url, secret_key=TEST_SECRET)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "db_backend" in metafunc.fixturenames:
+        backends = ["sqlite"] + (["postgresql"] if os.environ.get(PG_URL_ENV) else [])
+        metafunc.parametrize("db_backend", backends, scope="session")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("sqlite-template")
+    path = directory / "template.sqlite3"
+    migrate.upgrade(_settings(directory, f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+async def _admin_execute(server_url: str, statement: str) -> None:
+    import asyncpg
+
+    url = make_url(server_url)
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
+    )
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A database of its own for this test run, so parallel runs on one server do not collide."""
+    server_url = os.environ[PG_URL_ENV]
+    name = f"stelsel_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    asyncio.run(_admin_execute(server_url, f'CREATE DATABASE "{name}"'))
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    migrate.upgrade(_settings(Path("."), url))
+    try:
+        yield url
+    finally:
+        asyncio.run(_admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _empty_postgres(url: str) -> None:
+    settings = _settings(Path("."), url)
+    engine = create_engine(settings)
+    try:
+        async with engine.begin() as connection:
+            tables = (
+                (
+                    await connection.execute(
+                        text(
+                            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                            "AND tablename NOT IN ('alembic_version', 'audit_head')"
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            # replica mode skips the append-only trigger for this maintenance statement only
+            await connection.execute(text("SET LOCAL session_replication_role = replica"))
+            if tables:
+                await connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+            await connection.execute(text("UPDATE audit_head SET seq = 0, hash = repeat('0', 64)"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def database_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if db_backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "stelsel.sqlite3"
+        shutil.copyfile(template, target)
+        return f"sqlite+aiosqlite:///{target}"
+    url: str = request.getfixturevalue("postgres_database")
+    asyncio.run(_empty_postgres(url))
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir(exist_ok=True)
+    return _settings(data_dir, database_url)
+
+
+class MovableClock:
+    """A clock tests can set and advance."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+def app(settings: Settings, clock: Clock) -> Litestar:
+    return create_app(settings, clock=clock)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """A session on the test database, in the test's own event loop, for arranging and asserting."""
+    engine = create_engine(settings)
+    try:
+        async with create_session_factory(engine)() as session:
+            yield session
+    finally:
+        await engine.dispose()
+
+
+UserFactory = Callable[..., Awaitable[User]]
+LoginAs = Callable[..., Awaitable[User]]
+
+
+@pytest.fixture
+def make_user(db: AsyncSession, clock: Clock) -> UserFactory:
+    async def factory(
+        role: str = "stelselbeheerder",
+        *,
+        email: str | None = None,
+        password: str = DEFAULT_PASSWORD,
+        deelnemer_id: uuid.UUID | None = None,
+        display_name: str | None = None,
+    ) -> User:
+        return await create_user(
+            db,
+            email=email or f"{role}-{uuid.uuid4().hex[:8]}@example.nl",
+            display_name=display_name or f"Test {role}",
+            role=role,
+            password=password,
+            deelnemer_id=deelnemer_id,
+            actor=Actor.system("test"),
+            clock=clock,
+        )
+
+    return factory
+
+
+@pytest.fixture
+def login_as(
+    client: AsyncTestClient[Litestar], db: AsyncSession, make_user: UserFactory, clock: Clock
+) -> LoginAs:
+    """Create a user with this account role and give the test client its session cookie."""
+
+    async def log_in(role: str = "stelselbeheerder", **user_options: Any) -> User:
+        user = await make_user(role, **user_options)
+        token = await start_session(db, user, clock=clock, lifetime=timedelta(hours=1))
+        client.cookies.set(SESSION_COOKIE, token)
+        return user
+
+    return log_in
+
+
+@pytest.fixture
+def api_token(db: AsyncSession, clock: Clock) -> Callable[..., Awaitable[str]]:
+    """A bearer token of a new API client with these scopes."""
+
+    async def make(*scopes: str, name: str = "Testsysteem") -> str:
+        created = await create_api_client(
+            db, name=name, scopes=list(scopes), actor=Actor.system("test"), clock=clock
+        )
+        return created.bearer_token
+
+    return make
+
+
+@pytest.fixture
+def system_clock() -> Clock:
+    return SystemClock()
