@@ -369,7 +369,8 @@ def read_catalogue(path: Path) -> CatalogueFile:
 
     Raises ``CatalogueFileError`` naming the file, entry and field for a file that is not UTF-8
     TOML, misses a required field, has an unknown field or value, a duplicate code, a relation to
-    an unknown role, a bad version, or steps and numbers out of order.
+    an unknown role, a bad version, steps and numbers out of order, or a file name other than
+    ``<versie>.toml``.
     """
     source = str(path)
     try:
