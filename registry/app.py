@@ -29,6 +29,7 @@ from registry.middleware import TrailingSlashMiddleware, add_response_headers
 from registry.plugin import StelselPlugin
 from registry.problems import exception_handlers
 from registry.settings import Settings
+from registry.signing.keys import KeyRing
 from registry.templating import configure_template_engine
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +49,11 @@ async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]
 def provide_settings(state: State) -> Settings:
     settings: Settings = state.settings
     return settings
+
+
+def provide_keyring(state: State) -> KeyRing:
+    keyring: KeyRing = state.keyring
+    return keyring
 
 
 def provide_clock(state: State) -> Clock:
@@ -77,6 +83,7 @@ def create_app(
             "db_engine": engine,
             "db_sessionmaker": create_session_factory(engine),
             "clock": clock or SystemClock(),
+            "keyring": KeyRing(settings.keys_dir, active_key_pem=settings.signing_key_pem, clock=clock),
         }
     )
     return Litestar(
@@ -90,6 +97,7 @@ def create_app(
             "db_session": Provide(provide_db_session),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "clock": Provide(provide_clock, sync_to_thread=False),
+            "keyring": Provide(provide_keyring, sync_to_thread=False),
             "paging": Provide(provide_page_request, sync_to_thread=False),
         },
         guards=[authorize],

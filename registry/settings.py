@@ -39,6 +39,9 @@ class Settings:
     client_rate_per_minute: int = 6000
     secure_cookies: bool = False
     database_timeout_seconds: float = 5.0
+    # An EC P-256 private key (PEM) given by the environment becomes the active signing key, for
+    # deployments that inject keys instead of keeping them in the data directory.
+    signing_key_pem: str | None = field(default=None, repr=False)
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -153,6 +156,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secure_cookies=_parse_bool(
             "SECURE_COOKIES", env.get(f"{PREFIX}SECURE_COOKIES", str(base_url.startswith("https")))
         ),
+        signing_key_pem=env.get(f"{PREFIX}SIGNING_KEY_PEM") or None,
         database_timeout_seconds=_parse_float(
             "DATABASE_TIMEOUT_SECONDS", env.get(f"{PREFIX}DATABASE_TIMEOUT_SECONDS", "5"), 0.1
         ),

@@ -75,6 +75,18 @@ def test_check_reports_an_unwritable_data_directory(tmp_path: Path) -> None:
     assert "FAIL  data directory" in result.output
 
 
+def test_check_reports_a_data_directory_that_cannot_be_created(tmp_path: Path) -> None:
+    # /proc refuses new directories even to root, so this holds for every user.
+    env = {
+        "STELSEL_DATA_DIR": "/proc/self/stelsel-data",
+        "STELSEL_SECRET_KEY": "k" * 40,
+        "STELSEL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}",
+    }
+    result = CliRunner().invoke(main, ["check"], env=env)
+    assert result.exit_code == 1
+    assert "FAIL  data directory" in result.output
+
+
 def test_check_reports_a_data_directory_that_is_a_file(tmp_path: Path) -> None:
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("x")
