@@ -20,7 +20,7 @@ def _spectral() -> str:
     if SPECTRAL.exists():
         return str(SPECTRAL)
     if shutil.which("node") is None:
-        pytest.skip("Node.js is not installed: the Spectral ADR check needs it (make test installs the npm tools)")
+        pytest.skip("Node.js is not installed: the Spectral ADR check needs it")
     pytest.fail("node_modules/.bin/spectral is missing: run ./scripts/bootstrap.sh --test (npm ci)")
 
 
@@ -39,5 +39,9 @@ async def test_openapi_document_passes_the_api_design_rules(
         check=False,
     )
     findings = json.loads(result.stdout or "[]")
-    errors = [f"{'.'.join(map(str, f['path']))}: {f['code']}: {f['message']}" for f in findings if f["severity"] == 0]
+    errors = [
+        f"{'.'.join(map(str, finding['path']))}: {finding['code']}: {finding['message']}"
+        for finding in findings
+        if finding["severity"] == 0
+    ]
     assert errors == [], "\n".join(errors)
