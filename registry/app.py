@@ -11,20 +11,19 @@ from typing import Any
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.logging.config import LoggingConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Contact, License, Server
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.accounts.authentication import AuthenticationMiddleware
 from registry.accounts.permissions import authorize
-from registry.api import API_PREFIX, API_VERSION, provide_page_request
+from registry.api import API_PREFIX, API_VERSION
 from registry.clock import Clock, SystemClock
 from registry.database import create_engine, create_session_factory
+from registry.dependencies import app_dependencies
 from registry.middleware import TrailingSlashMiddleware, add_response_headers
 from registry.plugin import StelselPlugin
 from registry.problems import exception_handlers
@@ -38,27 +37,6 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 CSRF_COOKIE = "stelsel_csrf"
 CSRF_FIELD = "_csrf_token"
-
-
-async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
-    """One session per request; whatever a service did not commit is rolled back on close."""
-    async with state.db_sessionmaker() as session:
-        yield session
-
-
-def provide_settings(state: State) -> Settings:
-    settings: Settings = state.settings
-    return settings
-
-
-def provide_keyring(state: State) -> KeyRing:
-    keyring: KeyRing = state.keyring
-    return keyring
-
-
-def provide_clock(state: State) -> Clock:
-    clock: Clock = state.clock
-    return clock
 
 
 def create_app(
@@ -93,13 +71,7 @@ def create_app(
         plugins=[StelselPlugin(extra_handlers)],
         state=state,
         lifespan=[lifespan],
-        dependencies={
-            "db_session": Provide(provide_db_session),
-            "settings": Provide(provide_settings, sync_to_thread=False),
-            "clock": Provide(provide_clock, sync_to_thread=False),
-            "keyring": Provide(provide_keyring, sync_to_thread=False),
-            "paging": Provide(provide_page_request, sync_to_thread=False),
-        },
+        dependencies=app_dependencies(),
         guards=[authorize],
         middleware=[TrailingSlashMiddleware(), AuthenticationMiddleware()],
         before_send=[add_response_headers],

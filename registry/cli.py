@@ -26,29 +26,40 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def settings_of(ctx: click.Context) -> Settings:
-    settings: Settings = ctx.ensure_object(dict)["settings"]
+    """The settings, loaded once per command; a bad setting ends the command with one line."""
+    root = ctx.find_root().ensure_object(dict)
+    if "settings" not in root:
+        try:
+            root["settings"] = load_settings()
+        except SettingsError as exc:
+            click.echo(f"stelsel: configuration error: {exc}", err=True)
+            ctx.exit(2)
+    settings: Settings = root["settings"]
     return settings
 
 
-class StelselGroup(click.Group):
-    """Loads the settings once before any command runs; a bad setting ends with one line."""
+class _SettingsView(dict[str, Any]):
+    """``ctx.obj`` for domain commands: ``ctx.obj["settings"]`` loads the settings on first use."""
 
-    def invoke(self, ctx: click.Context) -> Any:
-        if ctx.protected_args or ctx.args:
-            try:
-                ctx.ensure_object(dict).setdefault("settings", load_settings())
-            except SettingsError as exc:
-                click.echo(f"stelsel: configuration error: {exc}", err=True)
-                ctx.exit(2)
-        return super().invoke(ctx)
+    def __init__(self, ctx: click.Context) -> None:
+        super().__init__()
+        self._ctx = ctx
+
+    def __missing__(self, key: str) -> Any:
+        if key == "settings":
+            return settings_of(self._ctx)
+        raise KeyError(key)
 
 
-@click.group(cls=StelselGroup, context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Stelselregister: the register and governance portal of the afsprakenstelsel.
 
     Configuration comes from STELSEL_* environment variables (see README.md).
     """
+    if not isinstance(ctx.obj, dict):
+        ctx.obj = _SettingsView(ctx)
 
 
 # --- serve --------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from typing import Any
 
 from litestar import Request, Response, get
 
+from registry.dependencies import AppKeyRing
 from registry.signing.cli import keys_group
-from registry.signing.keys import KeyRing
 
 
 @get(
@@ -20,7 +20,7 @@ from registry.signing.keys import KeyRing
     description="De actieve en teruggetrokken (niet ingetrokken) publieke sleutels van het register.",
     include_in_schema=False,
 )
-async def jwks(request: Request[Any, Any, Any], keyring: KeyRing) -> Response[bytes]:
+async def jwks(request: Request[Any, Any, Any], keyring: AppKeyRing) -> Response[bytes]:
     body = json.dumps(keyring.public_jwks(), sort_keys=True, separators=(",", ":")).encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}

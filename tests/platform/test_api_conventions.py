@@ -8,11 +8,13 @@ from typing import Any
 import msgspec
 import pytest
 from litestar import Litestar, Request, Response, get, post
+from litestar.params import JSONBody
 from litestar.testing import AsyncTestClient
 
-from registry.api import API_VERSION, Page, PageRequest, paginated
+from registry.api import API_VERSION, Page, paginated
 from registry.app import create_app
 from registry.clock import Clock
+from registry.dependencies import Paging
 from registry.settings import Settings
 
 
@@ -22,12 +24,12 @@ class Naam(msgspec.Struct):
 
 
 @post("/api/v1/test-echo", opt={"public": True}, status_code=200)
-async def echo(data: Naam) -> Naam:
+async def echo(data: JSONBody[Naam]) -> Naam:
     return data
 
 
 @get("/api/v1/test-getallen", opt={"public": True})
-async def numbers(request: Request[Any, Any, Any], paging: PageRequest) -> Response[Page[int]]:
+async def numbers(request: Request[Any, Any, Any], paging: Paging) -> Response[Page[int]]:
     everything = list(range(1, 46))
     return paginated(
         request, everything[paging.offset : paging.offset + paging.page_size], len(everything), paging
