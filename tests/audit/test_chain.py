@@ -76,6 +76,7 @@ async def test_reordered_events_are_detected(db: AsyncSession, clock: Clock) -> 
 
 async def test_a_failed_write_leaves_no_event_and_no_change(db: AsyncSession, clock: Clock) -> None:
     await _write_events(db, clock, 1)
+
     async def write_that_fails_half_way() -> None:
         async with audited_write(db, Actor.cli("test"), clock) as tx:
             tx.record("test.gewijzigd", "test", "x", {})
