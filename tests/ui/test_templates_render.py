@@ -97,9 +97,13 @@ class Document(HTMLParser):
         return result
 
 
-@pytest.fixture
-def env() -> Environment:
-    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True)
+@pytest.fixture(params=[False, True], ids=["plain", "trimmed"])
+def env(request: pytest.FixtureRequest) -> Environment:
+    """Plain Jinja, and Jinja with trim_blocks/lstrip_blocks as the app configures it."""
+    trimmed: bool = request.param
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=trimmed, lstrip_blocks=trimmed
+    )
 
 
 def request_for(path: str) -> SimpleNamespace:
