@@ -20,4 +20,10 @@ async def accessibility_statement(request: Request[Any, Any, Any]) -> Template:
     return page(request, "pages/toegankelijkheid.html")
 
 
-route_handlers = [home, accessibility_statement]
+@get("/stijlgids", opt={"public": True}, include_in_schema=False)
+async def styleguide(request: Request[Any, Any, Any]) -> Template:
+    """Every component on one page: the reference for the look and for the accessibility checks."""
+    return page(request, "pages/styleguide.html")
+
+
+route_handlers = [home, accessibility_statement, styleguide]

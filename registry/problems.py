@@ -15,7 +15,6 @@ from typing import Any
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.response import Template
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -122,9 +121,11 @@ def problem_response(
             media_type=PROBLEM_MEDIA_TYPE,
             headers=headers,
         )
+    from registry.templating import PageTemplate  # templating imports accounts, which imports errors
+
     template = f"errors/{problem.status if problem.status in _TITLES else 500}.html"
     try:
-        return Template(
+        return PageTemplate(
             template_name=template,
             context={"problem": problem, "request": request},
             status_code=problem.status,
