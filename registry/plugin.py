@@ -26,6 +26,7 @@ DOMAIN_MODULES: tuple[str, ...] = (
     "roles.routes",
     "registry.ledenadministratie.routes",
     "verklaringen.routes",
+    "registry.backup",
 )
 
 
