@@ -1,0 +1,741 @@
+"""Editing a concept release: its texts, roles, duties, relations, samenwerkfuncties, grondslagen.
+
+Only a ``concept`` release can be edited; any other status is refused with
+:class:`~registry.errors.InvalidTransition` before anything is written. Input arrives as the
+``…Invoer`` structs of :mod:`roles.schemas`; every invalid field is reported at once with
+:class:`~registry.errors.ValidationFailed`, whose parameter names are the form field names
+(``code``, ``naam``, ``roltype``, ``soort``, ``rol``, …). After each change the whole release is
+checked against the rules of the catalogue format, so a concept can always be exported and
+published; a change that would break a rule is refused and rolled back as a whole.
+
+Each function is one audited write with one audit event holding the changed fields.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.audit.services import Actor, audited_write, changes_between, snapshot
+from registry.clock import Clock
+from registry.errors import Conflict, InvalidParam, InvalidTransition, NotFound, ValidationFailed
+from roles import catalogue_file as cf
+from roles import models, repository, schemas
+from roles.services import RELEASE_FIELDS, get_rol
+
+__all__ = [
+    "add_duty",
+    "add_grondslag",
+    "add_relatie",
+    "add_rol",
+    "add_samenwerkfunctie",
+    "move_duty",
+    "remove_duty",
+    "remove_grondslag",
+    "remove_relatie",
+    "remove_rol",
+    "remove_samenwerkfunctie",
+    "update_duty",
+    "update_grondslag",
+    "update_release",
+    "update_rol",
+    "update_samenwerkfunctie",
+]
+
+ROL_FIELDS = (
+    "code",
+    "naam",
+    "roltype",
+    "toelichting",
+    "toelichting_afgeleid",
+    "invulling",
+    "verklaring_vereist",
+    "documentstatus",
+    "bron",
+    "duties_afgeleid",
+)
+DUTY_FIELDS = ("code", "soort", "tekst", "verplicht", "positie")
+FUNCTIE_FIELDS = (
+    "nummer",
+    "code",
+    "naam",
+    "omschrijving",
+    "uitgewerkte_omschrijving",
+    "huidige_voorbeelden",
+    "huidige_oplossingen",
+    "gebruikersverhaal",
+    "zakelijke_rechtvaardiging",
+    "documentstatus",
+)
+GRONDSLAG_FIELDS = ("code", "wet", "toelichting", "documentstatus", "positie")
+NAAM_LENGTH = 200
+TITEL_LENGTH = 300
+_CODE = re.compile(cf.CODE_PATTERN)
+_SOORT_LETTER = {"taak": "t", "verantwoordelijkheid": "v", "bevoegdheid": "b"}
+
+
+# --- shared checks --------------------------------------------------------------------------------
+
+
+async def _concept(session: AsyncSession, versie: str) -> models.Release:
+    """The release, if it may be edited (read inside the write transaction, after the lock)."""
+    release = await repository.release_by_versie(session, versie)
+    if release is None:
+        raise NotFound(f"Release {versie} van de catalogus bestaat niet.")
+    if release.status != cf.Releasestatus.CONCEPT:
+        raise InvalidTransition(
+            f"Release {versie} is {release.status} en kan niet meer worden gewijzigd; alleen een concept "
+            "is te bewerken. Maak een nieuwe release om wijzigingen voor te stellen."
+        )
+    return release
+
+
+async def _check_release(session: AsyncSession, release: models.Release) -> None:
+    """The release still satisfies every rule of the catalogue format after the change."""
+    await session.flush()
+    try:
+        cf.dump_catalogue(await repository.read_content(session, release))
+    except cf.CatalogueFileError as exc:
+        raise ValidationFailed.single(
+            exc.field or "inhoud", f"De catalogus voldoet dan niet aan de regels: {exc.problem}"
+        ) from exc
+
+
+def _required(
+    problems: list[InvalidParam], name: str, value: str, label: str, limit: int | None = None
+) -> str:
+    value = value.strip()
+    if not value:
+        problems.append(InvalidParam(name, f"Vul {label} in.", "required"))
+    elif limit is not None and len(value) > limit:
+        problems.append(
+            InvalidParam(name, f"{label.capitalize()} is te lang (hoogstens {limit} tekens).", "too-long")
+        )
+    return value
+
+
+def _new_code(problems: list[InvalidParam], value: str, taken: Iterable[str], what: str) -> str:
+    code = value.strip()
+    if not code:
+        problems.append(InvalidParam("code", f"Vul een code in voor de {what}.", "required"))
+    elif not _CODE.fullmatch(code) or len(code) > models.CODE_LENGTH:
+        problems.append(
+            InvalidParam(
+                "code",
+                f"'{code}' is geen geldige code: gebruik kleine letters en cijfers, woorden gescheiden "
+                f"door '-' (zoals 'gtk-beheerder'), hoogstens {models.CODE_LENGTH} tekens.",
+                "pattern",
+            )
+        )
+    elif code in set(taken):
+        problems.append(
+            InvalidParam("code", f"De code '{code}' is in deze release al in gebruik.", "duplicate")
+        )
+    return code
+
+
+def _one_of(problems: list[InvalidParam], name: str, value: str, allowed: Iterable[str], label: str) -> str:
+    value = value.strip()
+    options = list(allowed)
+    if value not in options:
+        shown = f"'{value}'" if value else "(leeg)"
+        problems.append(
+            InvalidParam(name, f"Onbekend {label} {shown}; kies uit {', '.join(options)}.", "unknown-value")
+        )
+    return value
+
+
+def _raise(problems: list[InvalidParam]) -> None:
+    """Refuse with every problem found; the detail names them all, in the order of the form."""
+    if len(problems) == 1:
+        raise ValidationFailed(problems, detail=problems[0].reason)
+    if problems:
+        raise ValidationFailed(
+            problems, detail="De invoer bevat fouten: " + " ".join(p.reason for p in problems)
+        )
+
+
+def _release_snapshot(
+    entity: object, fields: tuple[str, ...], versie: str, **extra: object
+) -> dict[str, object]:
+    return {**snapshot(entity, fields), "release": versie, **extra}
+
+
+# --- the release's own texts -------------------------------------------------------------------------
+
+
+async def update_release(
+    session: AsyncSession, versie: str, invoer: schemas.ReleaseInvoer, *, actor: Actor, clock: Clock
+) -> schemas.Release:
+    problems: list[InvalidParam] = []
+    titel = _required(problems, "titel", invoer.titel, "een titel", TITEL_LENGTH)
+    toelichting = _required(problems, "toelichting", invoer.toelichting, "een toelichting")
+    ingangsdatum: datetime.date | None = None
+    if invoer.ingangsdatum.strip():
+        try:
+            ingangsdatum = datetime.date.fromisoformat(invoer.ingangsdatum.strip())
+        except ValueError:
+            problems.append(InvalidParam("ingangsdatum", "Vul een datum in als JJJJ-MM-DD.", "date"))
+    _raise(problems)
+    async with audited_write(session, actor, clock) as tx:
+        release = await _concept(session, versie)
+        before = snapshot(release, RELEASE_FIELDS)
+        release.titel, release.toelichting, release.ingangsdatum = titel, toelichting, ingangsdatum
+        if changes := changes_between(before, snapshot(release, RELEASE_FIELDS)):
+            tx.record("release.gewijzigd", "release", release.id, changes)
+    return repository.release_schema(release)
+
+
+# --- roles ------------------------------------------------------------------------------------------
+
+
+def _rol_values(problems: list[InvalidParam], invoer: schemas.RolInvoer) -> dict[str, object]:
+    documentstatus = invoer.documentstatus.strip()
+    if documentstatus:
+        _one_of(problems, "documentstatus", documentstatus, cf.Documentstatus, "documentstatus")
+    return {
+        "naam": _required(problems, "naam", invoer.naam, "een naam", NAAM_LENGTH),
+        "roltype": _one_of(problems, "roltype", invoer.roltype, cf.Roltype, "roltype"),
+        "toelichting": _required(problems, "toelichting", invoer.toelichting, "een toelichting"),
+        "toelichting_afgeleid": invoer.toelichting_afgeleid,
+        "invulling": invoer.invulling.strip(),
+        "verklaring_vereist": invoer.verklaring_vereist,
+        "documentstatus": documentstatus or None,
+        "bron": _required(problems, "bron", invoer.bron, "de bron"),
+        "duties_afgeleid": invoer.duties_afgeleid,
+    }
+
+
+def _duty_list_rules(
+    problems: list[InvalidParam], values: dict[str, object], duties: list[models.Duty]
+) -> None:
+    if values["verklaring_vereist"] and not any(duty.verplicht for duty in duties):
+        problems.append(
+            InvalidParam(
+                "verklaring_vereist",
+                "Een rol waarvoor een verklaring nodig is, moet minstens één verplichte taak, "
+                "verantwoordelijkheid of bevoegdheid hebben; voeg die eerst toe.",
+            )
+        )
+    if values["duties_afgeleid"] and not duties:
+        problems.append(
+            InvalidParam(
+                "duties_afgeleid", "Een afgeleide takenlijst kan niet leeg zijn; voeg eerst duties toe."
+            )
+        )
+
+
+async def add_rol(
+    session: AsyncSession, versie: str, invoer: schemas.RolInvoer, *, actor: Actor, clock: Clock
+) -> schemas.Rol:
+    async with audited_write(session, actor, clock) as tx:
+        release = await _concept(session, versie)
+        problems: list[InvalidParam] = []
+        taken = [rol.code for rol in await repository.rollen_of(session, release)]
+        code = _new_code(problems, invoer.code, taken, "rol")
+        values = _rol_values(problems, invoer)
+        _duty_list_rules(problems, values, [])
+        _raise(problems)
+        positie = await session.scalar(
+            select(func.coalesce(func.max(models.Rol.positie), 0)).where(models.Rol.release_id == release.id)
+        )
+        rol = models.Rol(release_id=release.id, positie=int(positie or 0) + 1, code=code, **values)
+        session.add(rol)
+        await _check_release(session, release)
+        tx.record(
+            "rol.toegevoegd", "rol", rol.id, changes_between({}, _release_snapshot(rol, ROL_FIELDS, versie))
+        )
+    return await get_rol(session, code, versie, include_concept=True)
+
+
+async def _rol(session: AsyncSession, release: models.Release, code: str) -> models.Rol:
+    rol = await repository.rol_by_code(session, release, code)
+    if rol is None:
+        raise NotFound(f"De rol '{code}' staat niet in release {release.versie}.")
+    return rol
+
+
+async def update_rol(
+    session: AsyncSession, versie: str, code: str, invoer: schemas.RolInvoer, *, actor: Actor, clock: Clock
+) -> schemas.Rol:
+    """Change a role's texts and flags; its code stays (codes are stable identifiers)."""
+    async with audited_write(session, actor, clock) as tx:
+        release = await _concept(session, versie)
+        rol = await _rol(session, release, code)
+        problems: list[InvalidParam] = []
+        values = _rol_values(problems, invoer)
+        _duty_list_rules(problems, values, await repository.duties_of(session, rol))
+        _raise(problems)
+        before = snapshot(rol, ROL_FIELDS)
+        for name, value in values.items():
+            setattr(rol, name, value)
+        await _check_release(session, release)
+        if changes := changes_between(before, snapshot(rol, ROL_FIELDS)):
+            tx.record("rol.gewijzigd", "rol", rol.id, changes)
+    return await get_rol(session, code, versie, include_concept=True)
+
+
+async def remove_rol(session: AsyncSession, versie: str, code: str, *, actor: Actor, clock: Clock) -> None:
+    """Remove a role with its duties and relations; refused while other roles relate to it."""
+    async with audited_write(session, actor, clock) as tx:
+        release = await _concept(session, versie)
+        rol = await _rol(session, release, code)
+        if incoming := await repository.relaties_naar(session, rol):
+            names = ", ".join(f"{other} ({soort})" for other, soort in incoming)
+            raise Conflict(
+                f"De rol '{code}' kan niet weg: andere rollen verwijzen ernaar ({names}). "
+                "Verwijder eerst die relaties."
+            )
+        duties = await repository.duties_of(session, rol)
+        before = _release_snapshot(rol, ROL_FIELDS, versie, duties=[duty.code for duty in duties])
+        await session.delete(rol)
+        await _check_release(session, release)
+        tx.record("rol.verwijderd", "rol", rol.id, changes_between(before, {}))
+
+
+# --- relations --------------------------------------------------------------------------------------
+
+
+async def add_relatie(
+    session: AsyncSession,
+    versie: str,
+    code: str,
+    invoer: schemas.RelatieInvoer,
+    *,
+    actor: Actor,
+    clock: Clock,
+) -> schemas.Rol:
+    """Relate role ``code`` to another role of the same release: "<code> <soort> <rol>"."""
+    async with audited_write(session, actor, clock) as tx:
+        release = await _concept(session, versie)
+        rol = await _rol(session, release, code)
+        problems: list[InvalidParam] = []
+        soort = _one_of(problems, "soort", invoer.soort, cf.Relatiesoort, "soort relatie")
+        doelrol = invoer.rol.strip()
+        existing = await repository.relaties_of(session, rol)
+        if await repository.rol_by_code(session, release, doelrol) is None:
+            problems.append(
+                InvalidParam("rol", f"De rol '{doelrol}' staat niet in release {versie}.", "unknown")
+            )
+        elif doelrol == code:
+            problems.append(InvalidParam("rol", "Een rol kan geen relatie met zichzelf hebben.", "self"))
+        elif any(r.soort == soort and r.doelrol == doelrol for r in existing):
+            problems.append(InvalidParam("rol", f"De relatie '{soort} {doelrol}' bestaat al.", "duplicate"))
+        _raise(problems)
+        before = [f"{r.soort} {r.doelrol}" for r in existing]
+        relatie = models.Rolrelatie(
+            release_id=release.id,
+            rol_id=rol.id,
+            positie=max((r.positie for r in existing), default=0) + 1,
+            soort=soort,
+            doelrol=doelrol,
+        )
+        session.add(relatie)
+        await _check_release(session, release)
+        tx.record(
+            "rol.relatie-toegevoegd",
+            "rol",
+            rol.id,
+            {"relaties": {"before": before, "after": [*before, f"{soort} {doelrol}"]}},
+        )
+    return await get_rol(session, code, versie, include_concept=True)
+
+
+async def remove_relatie(
+    session: AsyncSession,
+    versie: str,
+    code: str,
+    invoer: schemas.RelatieInvoer,
+    *,
+    actor: Actor,
+    clock: Clock,
+) -> schemas.Rol:
+    async with audited_write(session, actor, clock) as tx:
+        release = await _concept(session, versie)
+        rol = await _rol(session, release, code)
+        existing = await repository.relaties_of(session, rol)
+        relatie = next(
+            (r for r in existing if r.soort == invoer.soort.strip() and r.doelrol == invoer.rol.strip()),
+            None,
+        )
+        if relatie is None:
+            raise NotFound(f"De rol '{code}' heeft geen relatie '{invoer.soort} {invoer.rol}'.")
+        await session.delete(relatie)
+        await _check_release(session, release)
+        before = [f"{r.soort} {r.doelrol}" for r in existing]
+        tx.record(
+            "rol.relatie-verwijderd",
+            "rol",
+            rol.id,
+            {
+                "relaties": {
+                    "before": before,
+                    "after": [r for r in before if r != f"{relatie.soort} {relatie.doelrol}"],
+                }
+            },
+        )
+    return await get_rol(session, code, versie, include_concept=True)
+
+
+# --- duties -----------------------------------------------------------------------------------------
+
+
+def _next_duty_code(rol: models.Rol, soort: str, taken: set[str]) -> str:
+    """``<rol>-<t|v|b><nn>``: the naming of the catalogue files, with the next free number."""
+    prefix = f"{rol.code}-{_SOORT_LETTER[soort]}"
+    pattern = re.compile(re.escape(prefix) + r"(\d+)$")
+    numbers = [int(match.group(1)) for code in taken if (match := pattern.match(code))]
+    code = f"{prefix}{max(numbers, default=0) + 1:02d}"
+    return code[-models.CODE_LENGTH :] if len(code) > models.CODE_LENGTH else code
+
+
+async def _duty_rol(
+    session: AsyncSession, problems: list[InvalidParam], release: models.Release, code: str
+) -> models.Rol | None:
+    """The role a duty is put on; it must be a role of this very release."""
+    code = code.strip()
+    if not code:
+        problems.append(InvalidParam("rol", "Kies de rol waar deze duty bij hoort.", "required"))
+        return None
+    rol = await repository.rol_by_code(session, release, code)
+    if rol is None:
+        problems.append(
+            InvalidParam(
+                "rol",
+                f"De rol '{code}' hoort niet bij release {release.versie}; een duty kan alleen bij een rol "
+                "van dezelfde release horen.",
+                "other-release",
+            )
+        )
+    return rol
+
+
+def _mandatory_rules(problems: list[InvalidParam], rol: models.Rol, verplicht: int, total: int) -> None:
+    """What a role needs of its duty list after a change (``verplicht`` and ``total`` duties left):
+    a verplicht duty when it needs a verklaring, and any duty when the stelsel wrote the list."""
+    if rol.verklaring_vereist and verplicht == 0:
+        problems.append(
+            InvalidParam(
+                "verplicht",
+                f"De rol '{rol.code}' vereist een verklaring en moet minstens één verplichte duty houden.",
+            )
+        )
+    if rol.duties_afgeleid and total == 0:
+        problems.append(
+            InvalidParam("code", f"De afgeleide takenlijst van de rol '{rol.code}' kan niet leeg worden.")
+        )
+
+
+async def add_duty(
+    session: AsyncSession, versie: str, invoer: schemas.DutyInvoer, *, actor: Actor, clock: Clock
+) -> schemas.Rol:
+    """Add a duty at the end of the list of role ``invoer.rol``; returns that role."""
+    async with audited_write(session, actor, clock) as tx:
+        release = await _concept(session, versie)
+        problems: list[InvalidParam] = []
+        rol = await _duty_rol(session, problems, release, invoer.rol)
+        soort = _one_of(problems, "soort", invoer.soort, cf.Dutysoort, "soort")
+        tekst = _required(problems, "tekst", invoer.tekst, "de tekst")
+        taken = await repository.duty_codes_of(session, release)
+        if invoer.code.strip():
+            code = _new_code(problems, invoer.code, taken, "duty")
+        elif rol is not None and soort in _SOORT_LETTER:
+            code = _next_duty_code(rol, soort, taken)
+        else:
+            code = ""
+        _raise(problems)
+        assert rol is not None
+        duties = await repository.duties_of(session, rol)
+        duty = models.Duty(
+            release_id=release.id,
+            rol_id=rol.id,
+            positie=max((d.positie for d in duties), default=0) + 1,
+            code=code,
+            soort=soort,
+            tekst=tekst,
+            verplicht=invoer.verplicht,
+        )
+        session.add(duty)
+        await _check_release(session, release)
+        tx.record(
+            "duty.toegevoegd",
+            "duty",
+            duty.id,
+            changes_between({}, _release_snapshot(duty, DUTY_FIELDS, versie, rol=rol.code)),
+        )
+    return await get_rol(session, rol.code, versie, include_concept=True)
+
+
+async def _duty(session: AsyncSession, release: models.Release, code: str) -> models.Duty:
+    duty = await repository.duty_by_code(session, release, code)
+    if duty is None:
+        raise NotFound(f"De duty '{code}' staat niet in release {release.versie}.")
+    return duty
+
+
+async def _owner(session: AsyncSession, duty: models.Duty) -> models.Rol:
+    rol = await session.get(models.Rol, duty.rol_id)
+    assert rol is not None  # the foreign key guarantees it
+    return rol
+
+
+async def update_duty(
+    session: AsyncSession, versie: str, code: str, invoer: schemas.DutyInvoer, *, actor: Actor, clock: Clock
+) -> schemas.Rol:
+    """Change a duty's soort, tekst or verplicht, or move it to another role of the same release
+    (``invoer.rol``; empty keeps its role). Its code stays. Returns the role it belongs to."""
+    async with audited_write(session, actor, clock) as tx:
+        release = await _concept(session, versie)
+        duty = await _duty(session, release, code)
+        owner = await _owner(session, duty)
+        problems: list[InvalidParam] = []
+        rol = owner if not invoer.rol.strip() else await _duty_rol(session, problems, release, invoer.rol)
+        soort = _one_of(problems, "soort", invoer.soort, cf.Dutysoort, "soort")
+        tekst = _required(problems, "tekst", invoer.tekst, "de tekst")
+        others = [d for d in await repository.duties_of(session, owner) if d.id != duty.id]
+        stays = rol is None or rol is owner
+        verplicht = sum(d.verplicht for d in others) + int(stays and invoer.verplicht)
+        _mandatory_rules(problems, owner, verplicht, len(others) + int(stays))
+        _raise(problems)
+        assert rol is not None
+        before = _release_snapshot(duty, DUTY_FIELDS, versie, rol=owner.code)
+        if rol is not owner:
+            duty.rol_id = rol.id
+            duty.positie = max((d.positie for d in await repository.duties_of(session, rol)), default=0) + 1
+        duty.soort, duty.tekst, duty.verplicht = soort, tekst, invoer.verplicht
+        await _check_release(session, release)
+        if changes := changes_between(before, _release_snapshot(duty, DUTY_FIELDS, versie, rol=rol.code)):
+            tx.record("duty.gewijzigd", "duty", duty.id, changes)
+    return await get_rol(session, rol.code, versie, include_concept=True)
+
+
+async def remove_duty(
+    session: AsyncSession, versie: str, code: str, *, actor: Actor, clock: Clock
+) -> schemas.Rol:
+    async with audited_write(session, actor, clock) as tx:
+        release = await _concept(session, versie)
+        duty = await _duty(session, release, code)
+        rol = await _owner(session, duty)
+        problems: list[InvalidParam] = []
+        others = [d for d in await repository.duties_of(session, rol) if d.id != duty.id]
+        _mandatory_rules(problems, rol, sum(d.verplicht for d in others), len(others))
+        _raise(problems)
+        before = _release_snapshot(duty, DUTY_FIELDS, versie, rol=rol.code)
+        await session.delete(duty)
+        await _check_release(session, release)
+        tx.record("duty.verwijderd", "duty", duty.id, changes_between(before, {}))
+    return await get_rol(session, rol.code, versie, include_concept=True)
+
+
+async def move_duty(
+    session: AsyncSession, versie: str, code: str, richting: str, *, actor: Actor, clock: Clock
+) -> schemas.Rol:
+    """Move a duty one place ``omhoog`` (earlier) or ``omlaag`` (later) in its role's list."""
+    if richting not in {"omhoog", "omlaag"}:
+        raise ValidationFailed.single("richting", "Kies omhoog of omlaag.")
+    async with audited_write(session, actor, clock) as tx:
+        release = await _concept(session, versie)
+        duty = await _duty(session, release, code)
+        rol = await _owner(session, duty)
+        duties = await repository.duties_of(session, rol)
+        index = next(i for i, d in enumerate(duties) if d.id == duty.id)
+        other_index = index - 1 if richting == "omhoog" else index + 1
+        if 0 <= other_index < len(duties):
+            other = duties[other_index]
+            before = duty.positie
+            duty.positie, other.positie = other.positie, duty.positie
+            tx.record(
+                "duty.verplaatst",
+                "duty",
+                duty.id,
+                {"positie": {"before": before, "after": duty.positie}},
+            )
+    return await get_rol(session, rol.code, versie, include_concept=True)
+
+
+# --- samenwerkfuncties ------------------------------------------------------------------------------
+
+
+def _functie_values(
+    problems: list[InvalidParam], invoer: schemas.SamenwerkfunctieInvoer
+) -> dict[str, object]:
+    return {
+        "naam": _required(problems, "naam", invoer.naam, "een naam", NAAM_LENGTH),
+        "omschrijving": _required(problems, "omschrijving", invoer.omschrijving, "een omschrijving"),
+        "uitgewerkte_omschrijving": invoer.uitgewerkte_omschrijving.strip(),
+        "huidige_voorbeelden": invoer.huidige_voorbeelden.strip(),
+        "huidige_oplossingen": invoer.huidige_oplossingen.strip(),
+        "gebruikersverhaal": invoer.gebruikersverhaal.strip(),
+        "zakelijke_rechtvaardiging": invoer.zakelijke_rechtvaardiging.strip(),
+        "documentstatus": _one_of(
+            problems, "documentstatus", invoer.documentstatus, cf.Documentstatus, "documentstatus"
+        ),
+    }
+
+
+async def _functie(session: AsyncSession, release: models.Release, code: str) -> models.Samenwerkfunctie:
+    functie = await repository.samenwerkfunctie_by_code(session, release, code)
+    if functie is None:
+        raise NotFound(f"De samenwerkfunctie '{code}' staat niet in release {release.versie}.")
+    return functie
+
+
+async def add_samenwerkfunctie(
+    session: AsyncSession, versie: str, invoer: schemas.SamenwerkfunctieInvoer, *, actor: Actor, clock: Clock
+) -> schemas.Samenwerkfunctie:
+    """Add a samenwerkfunctie at the end of the list (it gets the next nummer)."""
+    async with audited_write(session, actor, clock) as tx:
+        release = await _concept(session, versie)
+        functies = await repository.samenwerkfuncties_of(session, release)
+        problems: list[InvalidParam] = []
+        code = _new_code(problems, invoer.code, [f.code for f in functies], "samenwerkfunctie")
+        values = _functie_values(problems, invoer)
+        _raise(problems)
+        functie = models.Samenwerkfunctie(
+            release_id=release.id, nummer=len(functies) + 1, code=code, **values
+        )
+        session.add(functie)
+        await _check_release(session, release)
+        tx.record(
+            "samenwerkfunctie.toegevoegd",
+            "samenwerkfunctie",
+            functie.id,
+            changes_between({}, _release_snapshot(functie, FUNCTIE_FIELDS, versie)),
+        )
+    return _functie_schema(functie)
+
+
+def _functie_schema(functie: models.Samenwerkfunctie) -> schemas.Samenwerkfunctie:
+    return schemas.Samenwerkfunctie(**snapshot(functie, FUNCTIE_FIELDS))
+
+
+async def update_samenwerkfunctie(
+    session: AsyncSession,
+    versie: str,
+    code: str,
+    invoer: schemas.SamenwerkfunctieInvoer,
+    *,
+    actor: Actor,
+    clock: Clock,
+) -> schemas.Samenwerkfunctie:
+    async with audited_write(session, actor, clock) as tx:
+        release = await _concept(session, versie)
+        functie = await _functie(session, release, code)
+        problems: list[InvalidParam] = []
+        values = _functie_values(problems, invoer)
+        _raise(problems)
+        before = snapshot(functie, FUNCTIE_FIELDS)
+        for name, value in values.items():
+            setattr(functie, name, value)
+        await _check_release(session, release)
+        if changes := changes_between(before, snapshot(functie, FUNCTIE_FIELDS)):
+            tx.record("samenwerkfunctie.gewijzigd", "samenwerkfunctie", functie.id, changes)
+    return _functie_schema(functie)
+
+
+async def remove_samenwerkfunctie(
+    session: AsyncSession, versie: str, code: str, *, actor: Actor, clock: Clock
+) -> None:
+    """Remove a samenwerkfunctie; the ones after it move up a number."""
+    async with audited_write(session, actor, clock) as tx:
+        release = await _concept(session, versie)
+        functie = await _functie(session, release, code)
+        before = _release_snapshot(functie, FUNCTIE_FIELDS, versie)
+        await session.delete(functie)
+        for later in await repository.samenwerkfuncties_of(session, release):
+            if later.nummer > functie.nummer:
+                later.nummer -= 1
+        await _check_release(session, release)
+        tx.record("samenwerkfunctie.verwijderd", "samenwerkfunctie", functie.id, changes_between(before, {}))
+
+
+# --- grondslagen ------------------------------------------------------------------------------------
+
+
+def _grondslag_values(problems: list[InvalidParam], invoer: schemas.GrondslagInvoer) -> dict[str, object]:
+    return {
+        "wet": _required(problems, "wet", invoer.wet, "de wet of het verdrag"),
+        "toelichting": _required(problems, "toelichting", invoer.toelichting, "een toelichting"),
+        "documentstatus": _one_of(
+            problems, "documentstatus", invoer.documentstatus, cf.Documentstatus, "documentstatus"
+        ),
+    }
+
+
+def _grondslag_schema(grondslag: models.Grondslag) -> schemas.Grondslag:
+    return schemas.Grondslag(
+        code=grondslag.code,
+        wet=grondslag.wet,
+        toelichting=grondslag.toelichting,
+        documentstatus=grondslag.documentstatus,
+    )
+
+
+async def _grondslag(session: AsyncSession, release: models.Release, code: str) -> models.Grondslag:
+    grondslag = await repository.grondslag_by_code(session, release, code)
+    if grondslag is None:
+        raise NotFound(f"De grondslag '{code}' staat niet in release {release.versie}.")
+    return grondslag
+
+
+async def add_grondslag(
+    session: AsyncSession, versie: str, invoer: schemas.GrondslagInvoer, *, actor: Actor, clock: Clock
+) -> schemas.Grondslag:
+    async with audited_write(session, actor, clock) as tx:
+        release = await _concept(session, versie)
+        grondslagen = await repository.grondslagen_of(session, release)
+        problems: list[InvalidParam] = []
+        code = _new_code(problems, invoer.code, [g.code for g in grondslagen], "grondslag")
+        values = _grondslag_values(problems, invoer)
+        _raise(problems)
+        positie = max((g.positie for g in grondslagen), default=0) + 1
+        grondslag = models.Grondslag(release_id=release.id, positie=positie, code=code, **values)
+        session.add(grondslag)
+        await _check_release(session, release)
+        tx.record(
+            "grondslag.toegevoegd",
+            "grondslag",
+            grondslag.id,
+            changes_between({}, _release_snapshot(grondslag, GRONDSLAG_FIELDS, versie)),
+        )
+    return _grondslag_schema(grondslag)
+
+
+async def update_grondslag(
+    session: AsyncSession,
+    versie: str,
+    code: str,
+    invoer: schemas.GrondslagInvoer,
+    *,
+    actor: Actor,
+    clock: Clock,
+) -> schemas.Grondslag:
+    async with audited_write(session, actor, clock) as tx:
+        release = await _concept(session, versie)
+        grondslag = await _grondslag(session, release, code)
+        problems: list[InvalidParam] = []
+        values = _grondslag_values(problems, invoer)
+        _raise(problems)
+        before = snapshot(grondslag, GRONDSLAG_FIELDS)
+        for name, value in values.items():
+            setattr(grondslag, name, value)
+        await _check_release(session, release)
+        if changes := changes_between(before, snapshot(grondslag, GRONDSLAG_FIELDS)):
+            tx.record("grondslag.gewijzigd", "grondslag", grondslag.id, changes)
+    return _grondslag_schema(grondslag)
+
+
+async def remove_grondslag(
+    session: AsyncSession, versie: str, code: str, *, actor: Actor, clock: Clock
+) -> None:
+    async with audited_write(session, actor, clock) as tx:
+        release = await _concept(session, versie)
+        grondslag = await _grondslag(session, release, code)
+        before = _release_snapshot(grondslag, GRONDSLAG_FIELDS, versie)
+        await session.delete(grondslag)
+        await _check_release(session, release)
+        tx.record("grondslag.verwijderd", "grondslag", grondslag.id, changes_between(before, {}))
