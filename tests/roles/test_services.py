@@ -140,7 +140,9 @@ async def test_a_new_release_is_a_concept_copy_of_the_definitive_one(
     assert (created.versie, created.status, created.gebaseerd_op) == ("1.3.0", "concept", "1.2.0")
     verschil = await services.compare_releases(db, "1.3.0", "1.2.0", include_concept=True)
     assert [(v.veld, v.oud, v.nieuw) for v in verschil.release] == [("ingangsdatum", "2026-01-01", None)]
-    assert verschil.rollen.leeg and verschil.samenwerkfuncties.leeg and verschil.grondslagen.leeg
+    assert verschil.rollen.leeg
+    assert verschil.samenwerkfuncties.leeg
+    assert verschil.grondslagen.leeg
     # the concept is invisible to the public
     with pytest.raises(NotFound):
         await services.get_rol(db, "dienstverlener", "1.3.0")
@@ -296,7 +298,8 @@ async def test_the_database_refuses_a_duty_on_a_role_of_another_release(
 ) -> None:
     release_1_3 = await db.scalar(select(models.Release).where(models.Release.versie == "1.3.0"))
     release_1_2 = await db.scalar(select(models.Release).where(models.Release.versie == "1.2.0"))
-    assert release_1_3 is not None and release_1_2 is not None
+    assert release_1_3 is not None
+    assert release_1_2 is not None
     rol_1_2 = await db.scalar(
         select(models.Rol).where(models.Rol.release_id == release_1_2.id, models.Rol.code == "melder")
     )
@@ -321,15 +324,23 @@ async def test_relations_functions_and_grondslagen_are_edited_in_a_concept(
     db: AsyncSession, clock: Clock, beheerder: Actor, concept_1_3_0: str
 ) -> None:
     rol = await editing.add_relatie(
-        db, concept_1_3_0, "melder", RelatieInvoer(soort="handelt-namens", rol="deelnemende-organisatie"),
-        actor=beheerder, clock=clock,
-    )  # fmt: skip
+        db,
+        concept_1_3_0,
+        "melder",
+        RelatieInvoer(soort="handelt-namens", rol="deelnemende-organisatie"),
+        actor=beheerder,
+        clock=clock,
+    )
     assert [(r.soort, r.rol) for r in rol.relaties] == [("handelt-namens", "deelnemende-organisatie")]
     with pytest.raises(ValidationFailed, match="bestaat al"):
         await editing.add_relatie(
-            db, concept_1_3_0, "melder", RelatieInvoer(soort="handelt-namens", rol="deelnemende-organisatie"),
-            actor=beheerder, clock=clock,
-        )  # fmt: skip
+            db,
+            concept_1_3_0,
+            "melder",
+            RelatieInvoer(soort="handelt-namens", rol="deelnemende-organisatie"),
+            actor=beheerder,
+            clock=clock,
+        )
     with pytest.raises(Conflict, match="andere rollen verwijzen ernaar"):
         await editing.remove_rol(db, concept_1_3_0, "deelnemende-organisatie", actor=beheerder, clock=clock)
 
@@ -339,7 +350,7 @@ async def test_relations_functions_and_grondslagen_are_edited_in_a_concept(
         SamenwerkfunctieInvoer(
             code="delen-zorgen-met-school",
             naam="Delen zorgen met school",
-            omschrijving="Met de functie Delen zorgen met school kan een school zorgen over een leerling melden.",
+            omschrijving="Met de functie Delen zorgen met school meldt een school zorgen over een leerling.",
             documentstatus="concept",
         ),
         actor=beheerder,
@@ -355,16 +366,25 @@ async def test_relations_functions_and_grondslagen_are_edited_in_a_concept(
 
     with pytest.raises(ValidationFailed) as refused:
         await editing.add_grondslag(
-            db, concept_1_3_0, GrondslagInvoer(code="evrm", wet="", toelichting="x", documentstatus="definitief"),
-            actor=beheerder, clock=clock,
-        )  # fmt: skip
+            db,
+            concept_1_3_0,
+            GrondslagInvoer(code="evrm", wet="", toelichting="x", documentstatus="definitief"),
+            actor=beheerder,
+            clock=clock,
+        )
     assert {p.name for p in refused.value.invalid_params} == {"code", "wet"}
     await editing.update_grondslag(
-        db, concept_1_3_0, "wdo",
-        GrondslagInvoer(wet="Wet digitale overheid (WDO)", toelichting="Kaderwet voor de digitale overheid.",
-                        documentstatus="definitief"),
-        actor=beheerder, clock=clock,
-    )  # fmt: skip
+        db,
+        concept_1_3_0,
+        "wdo",
+        GrondslagInvoer(
+            wet="Wet digitale overheid (WDO)",
+            toelichting="Kaderwet voor de digitale overheid.",
+            documentstatus="definitief",
+        ),
+        actor=beheerder,
+        clock=clock,
+    )
 
     verschil = await services.compare_releases(db, concept_1_3_0, "1.2.0", include_concept=True)
     assert [f.code for f in verschil.samenwerkfuncties.toegevoegd] == ["delen-zorgen-met-school"]
@@ -384,9 +404,13 @@ async def test_a_role_that_needs_a_verklaring_keeps_a_mandatory_duty(
     last = verplicht[-1]
     with pytest.raises(ValidationFailed) as refused:
         await editing.update_duty(
-            db, concept_1_3_0, last.code, DutyInvoer(soort=last.soort, tekst=last.tekst, verplicht=False),
-            actor=beheerder, clock=clock,
-        )  # fmt: skip
+            db,
+            concept_1_3_0,
+            last.code,
+            DutyInvoer(soort=last.soort, tekst=last.tekst, verplicht=False),
+            actor=beheerder,
+            clock=clock,
+        )
     assert refused.value.invalid_params[0].name == "verplicht"
     assert "verklaring" in refused.value.invalid_params[0].reason
 
@@ -406,7 +430,8 @@ async def test_publishing_makes_the_new_release_definitive_and_the_old_one_expir
     assert published.status == "definitief"
     assert published.gepubliceerd_op == clock.now()
     current = await services.current_release(db)
-    assert current is not None and current.versie == "1.3.0"
+    assert current is not None
+    assert current.versie == "1.3.0"
     old = {r.versie: r for r in await services.list_releases(db)}["1.2.0"]
     assert old.status == "vervallen"
     assert old.vervallen_op == clock.now()
@@ -428,6 +453,7 @@ async def test_a_lower_version_than_the_definitive_one_is_not_published(
     with pytest.raises(InvalidTransition, match="lagere of gelijke versie"):
         await services.publish_release(db, "1.3.0", actor=beheerder, clock=clock)
     current = await services.current_release(db)
-    assert current is not None and current.versie == "1.4.0"
+    assert current is not None
+    assert current.versie == "1.4.0"
     statuses = {r.versie: r.status for r in await services.list_releases(db)}
     assert statuses == {"1.4.0": "definitief", "1.3.0": "consultatie", "1.2.0": "vervallen"}
