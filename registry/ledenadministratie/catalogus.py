@@ -1,0 +1,56 @@
+"""What the ledenadministratie needs to know of the stelsel catalogue, behind one small function.
+
+The catalogue (releases, roles and their duties) belongs to the ``roles`` domain; the register only
+asks "does role X exist, does it need a verklaring, which duties does it have, and in which release?".
+:func:`catalogus_rol` answers that through ``roles.services``, imported when first called so that
+this package does not need the catalogue at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.errors import Conflict, NotFound
+
+DIENSTVERLENER = "dienstverlener"
+"""Code of the catalogue role that makes a deelnemer a dienstverlener."""
+
+
+class CatalogusOntbreekt(Conflict):
+    """There is no definitive catalogue release yet, so no role can be checked or granted."""
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogusRol:
+    """A role as the register needs it: code, name, whether it needs a verklaring, its duty codes,
+    and the catalogue release it was read from."""
+
+    code: str
+    naam: str
+    verklaring_vereist: bool
+    taken: tuple[str, ...]
+    release: str
+
+
+async def catalogus_rol(session: AsyncSession, code: str, release: str | None = None) -> CatalogusRol | None:
+    """The role ``code`` in ``release`` (default: the definitive release), or ``None`` if it has none.
+
+    Raises :class:`CatalogusOntbreekt` while the catalogue has no definitive release.
+    """
+    from roles import services as catalogus
+
+    if release is None and await catalogus.current_release(session) is None:
+        raise CatalogusOntbreekt("Er is nog geen definitieve release van de rollencatalogus.")
+    try:
+        rol = await catalogus.get_rol(session, code, release, include_concept=release is not None)
+    except NotFound:
+        return None
+    return CatalogusRol(
+        code=rol.code,
+        naam=rol.naam,
+        verklaring_vereist=rol.verklaring_vereist,
+        taken=tuple(duty.code for duty in rol.duties),
+        release=rol.release.versie,
+    )

@@ -1,0 +1,209 @@
+"""The lookup API of the ledenadministratie: "who is this party and what may it do?".
+
+Every answer can be asked as of a ``peildatum`` (a date, or a date-time with offset; see
+:mod:`registry.ledenadministratie.peildatum`), and signed by asking ``Accept: application/jwt`` (see
+:mod:`registry.ledenadministratie.antwoord`). Public fields need no login; an API client with scope
+``lookup:read`` also sees contactpersonen and history. Calls are rate limited per API client and per
+anonymous address (:mod:`registry.ledenadministratie.ratelimit`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.accounts.permissions import Permission, principal_of
+from registry.api import API_PREFIX, Page, PageRequest, paginated
+from registry.clock import Clock
+from registry.ledenadministratie import schemas, services
+from registry.ledenadministratie.antwoord import answer
+from registry.ledenadministratie.peildatum import parse_peildatum
+from registry.ledenadministratie.ratelimit import rate_limit
+
+PUBLIC = {"public": True}
+SIGNED = (
+    " Met `Accept: application/jwt` komt het antwoord als ondertekende JWS (typ `lookup-response+jwt`), te "
+    "controleren met /.well-known/jwks.json."
+)
+Peildatum = Annotated[
+    str | None,
+    Parameter(
+        description=(
+            "Antwoord zoals het register er op dit moment voor stond: een datum (2025-06-01, 00:00 "
+            "Nederlandse tijd) of een tijdstip met tijdzone (2025-06-01T14:30:00+02:00). Standaard: nu."
+        ),
+    ),
+]
+
+
+def _volledig(request: Request[Any, Any, Any]) -> bool:
+    """Full lookup access (contactpersonen, history): an API client with scope ``lookup:read``."""
+    principal = principal_of(request)
+    return principal is not None and principal.can(Permission.LOOKUP_VOLLEDIG)
+
+
+class LookupController(Controller):
+    path = API_PREFIX
+    tags = ["Ledenadministratie"]
+    guards = [rate_limit]
+
+    @get(
+        "/deelnemers",
+        opt=PUBLIC,
+        summary="Deelnemers zoeken",
+        description=(
+            "Deelnemers zoals ze op de peildatum in het register stonden, op naam. `zoek` vindt het begin "
+            "van de naam of van een woord erin (hoofdletters en accenten doen er niet toe) of het nummer van "
+            "een identificatie. `identificatie=kvk:12345678` zoekt één deelnemer op zijn identificatie "
+            "(soort:waarde met soort kvk, vestigingsnummer, rsin, oin, ura of agb); het antwoord is dan een "
+            "lijst van hoogstens één. `rol` houdt deelnemers over met die rol op de peildatum, `status` de "
+            "status op dat moment." + SIGNED
+        ),
+    )
+    async def list_deelnemers(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        clock: Clock,
+        paging: PageRequest,
+        zoek: Annotated[
+            str | None, Parameter(description="Begin van de naam, of een nummer.", max_length=200)
+        ] = None,
+        identificatie: Annotated[
+            str | None, Parameter(description="soort:waarde, bijvoorbeeld kvk:12345678.", max_length=60)
+        ] = None,
+        rol: Annotated[
+            str | None, Parameter(description="Code van een rol uit de catalogus.", max_length=80)
+        ] = None,
+        status: Annotated[
+            str | None, Parameter(description="aangemeld, actief, geschorst of beeindigd.", max_length=20)
+        ] = None,
+        soort: Annotated[str | None, Parameter(description="Soort organisatie.", max_length=40)] = None,
+        regio: Annotated[
+            str | None, Parameter(description="Naam van de regio, exact.", max_length=200)
+        ] = None,
+        peildatum: Peildatum = None,
+    ) -> Response[Page[schemas.Deelnemer]]:
+        moment = parse_peildatum(peildatum, clock.now())
+        vraag = services.Zoekvraag(
+            zoek=zoek, identificatie=identificatie, rol=rol, status=status, soort=soort, regio=regio
+        )
+        items, total = await services.search_deelnemers(
+            db_session, vraag, moment, paging, volledig=_volledig(request)
+        )
+        return answer(request, paginated(request, items, total, paging))
+
+    @get(
+        "/deelnemers/{id:str}",
+        opt=PUBLIC,
+        summary="Eén deelnemer",
+        description=(
+            "Een deelnemer op id of op identificatie (`/deelnemers/kvk:12345678`), zoals hij op de peildatum "
+            "in "
+            "het register stond: status, rollen en ondersteuningsrelaties." + SIGNED
+        ),
+    )
+    async def get_deelnemer(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        clock: Clock,
+        id: Annotated[str, Parameter(description="Id (uuid) of identificatie soort:waarde.")],
+        peildatum: Peildatum = None,
+    ) -> Response[schemas.Deelnemer]:
+        moment = parse_peildatum(peildatum, clock.now())
+        deelnemer = await services.get_deelnemer(db_session, id, moment, volledig=_volledig(request))
+        return answer(request, deelnemer)
+
+    @get(
+        "/deelnemers/{id:str}/rollen",
+        opt=PUBLIC,
+        summary="Rollen van een deelnemer",
+        description="De rolvervullingen van een deelnemer die op de peildatum gelden." + SIGNED,
+    )
+    async def list_rollen(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        clock: Clock,
+        paging: PageRequest,
+        id: Annotated[str, Parameter(description="Id (uuid) of identificatie soort:waarde.")],
+        peildatum: Peildatum = None,
+    ) -> Response[Page[schemas.Rolvervulling]]:
+        moment = parse_peildatum(peildatum, clock.now())
+        items, total = await services.rollen_van(db_session, id, moment, paging, volledig=_volledig(request))
+        return answer(request, paginated(request, items, total, paging))
+
+    @get(
+        "/rolcheck",
+        opt=PUBLIC,
+        summary="Vervult deze deelnemer deze rol?",
+        description=(
+            "Of de deelnemer de rol op de peildatum vervult, sinds en tot wanneer, op welke basis en onder "
+            "welke release van de catalogus; zo niet, waarom niet (`redenCode`, `reden`). Een geschorste "
+            "deelnemer "
+            "houdt zijn rolvervullingen, maar ze gelden niet zolang hij geschorst is." + SIGNED
+        ),
+    )
+    async def rolcheck(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        clock: Clock,
+        deelnemer: Annotated[
+            str,
+            Parameter(description="Id of identificatie van de deelnemer, bijv. oin:00000001823288444000."),
+        ],
+        rol: Annotated[str, Parameter(description="Code van de rol uit de catalogus.", max_length=80)],
+        peildatum: Peildatum = None,
+    ) -> Response[schemas.Rolcheck]:
+        moment = parse_peildatum(peildatum, clock.now())
+        return answer(request, await services.check_rol(db_session, deelnemer, rol, moment))
+
+    @get(
+        "/dienstverleners",
+        opt=PUBLIC,
+        summary="Dienstverleners",
+        description=(
+            "De actieve deelnemers met de rol dienstverlener op de peildatum, met de taken die ze "
+            "ondersteunen en "
+            "de deelnemers die ze ondersteunen." + SIGNED
+        ),
+    )
+    async def list_dienstverleners(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        clock: Clock,
+        paging: PageRequest,
+        peildatum: Peildatum = None,
+    ) -> Response[Page[schemas.Dienstverlener]]:
+        moment = parse_peildatum(peildatum, clock.now())
+        items, total = await services.list_dienstverleners(db_session, moment, paging)
+        return answer(request, paginated(request, items, total, paging))
+
+    @get(
+        "/wijzigingen",
+        opt=PUBLIC,
+        summary="Wijzigingen in het register",
+        description=(
+            "Alle wijzigingen aan deelnemers, rolvervullingen en ondersteuningsrelaties met een volgnummer "
+            "groter dan `sinds`, oudste eerst, met alleen openbare gegevens. Bewaar het hoogste `seq` en "
+            "vraag "
+            "de volgende keer vanaf daar." + SIGNED
+        ),
+    )
+    async def list_wijzigingen(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        paging: PageRequest,
+        sinds: Annotated[
+            int, Parameter(description="Laatst geziene volgnummer (0: vanaf het begin).", ge=0)
+        ] = 0,
+    ) -> Response[Page[schemas.Wijziging]]:
+        items, total = await services.list_wijzigingen(db_session, sinds, paging)
+        return answer(request, paginated(request, items, total, paging))

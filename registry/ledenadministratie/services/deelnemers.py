@@ -1,0 +1,555 @@
+"""Registering deelnemers, changing their details and moving them through their lifecycle.
+
+Every function checks all input first and reports every problem at once
+(:class:`~registry.errors.ValidationFailed`), then writes inside one
+:func:`~registry.audit.services.audited_write`: the change and its audit events are stored together,
+or nothing is.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from msgspec import UnsetType
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.audit.services import Actor, WriteTransaction, audited_write, changes_between
+from registry.clock import Clock
+from registry.errors import InvalidParam, InvalidTransition, ValidationFailed
+from registry.ledenadministratie.errors import ConflictingInput
+from registry.ledenadministratie.identifiers import (
+    Identificatie,
+    InvalidIdentificatie,
+    InvalidPostcode,
+    validate,
+    validate_postcode,
+)
+from registry.ledenadministratie.models import (
+    STATUS_TRANSITIONS,
+    Contactpersoon,
+    Deelnemer,
+    DeelnemerIdentificatie,
+    DeelnemerSoort,
+    DeelnemerStatus,
+    Ondersteuningsrelatie,
+    Rolvervulling,
+    Statusperiode,
+    Vervullingstatus,
+    Zoekterm,
+)
+from registry.ledenadministratie.naam import fold, normalise_naam, zoektermen
+from registry.ledenadministratie.peildatum import AMSTERDAM, day_start
+from registry.ledenadministratie.schemas import (
+    AdresInvoer,
+    ContactpersoonInvoer,
+    DeelnemerCreate,
+    DeelnemerUpdate,
+    IdentificatieInvoer,
+)
+from registry.ledenadministratie.services.queries import get_deelnemer_by_id, holders_of, open_statusperiode
+from registry.ledenadministratie.services.rolvervullingen import (
+    close_ondersteuningsrelatie,
+    close_rolvervulling,
+)
+
+ENTITY = "deelnemer"
+MAX_NAAM = 300
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_HUISNUMMER = re.compile(r"^[1-9][0-9]{0,4}(?:[ -]?[A-Za-z0-9]{1,6})?$")
+_TELEFOON_TEKENS = re.compile(r"^\+?[0-9 ()\-]+$")
+# Fields of a deelnemer that the audit trail records and the public change feed may show.
+PUBLIC_FIELDS = ("naam", "soort", "status", "identificaties", "regio", "website", "adres")
+
+
+@dataclass(frozen=True, slots=True)
+class _Adres:
+    straat: str
+    huisnummer: str
+    postcode: str
+    plaats: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Contact:
+    naam: str
+    functie: str
+    email: str
+    telefoon: str | None
+
+
+# --- checking input ---------------------------------------------------------------------------------
+
+
+def _naam(naam: str, problems: list[InvalidParam]) -> str:
+    value = normalise_naam(naam)
+    if not value:
+        problems.append(InvalidParam("naam", "Vul de naam van de organisatie in.", "required"))
+    elif len(value) > MAX_NAAM or not fold(value):
+        problems.append(
+            InvalidParam("naam", f"Een naam heeft letters of cijfers en ten hoogste {MAX_NAAM} tekens.")
+        )
+    return value
+
+
+def _soort(soort: str, problems: list[InvalidParam]) -> str:
+    value = soort.strip().lower()
+    if value not in DeelnemerSoort.__members__.values():
+        keuzes = ", ".join(DeelnemerSoort)
+        problems.append(InvalidParam("soort", f"Onbekende soort organisatie '{soort}'; kies uit {keuzes}."))
+    return value
+
+
+def _identificaties(invoer: list[IdentificatieInvoer], problems: list[InvalidParam]) -> list[Identificatie]:
+    if not invoer:
+        problems.append(
+            InvalidParam("identificaties", "Geef ten minste één identificatie, bijvoorbeeld het KvK-nummer.")
+        )
+    seen: dict[tuple[str, str], int] = {}
+    result: list[Identificatie] = []
+    for index, item in enumerate(invoer):
+        try:
+            identificatie = validate(item.soort, item.waarde)
+        except InvalidIdentificatie as exc:
+            field = "soort" if exc.field == "soort" else "waarde"
+            problems.append(InvalidParam(f"identificaties[{index}].{field}", exc.message))
+            continue
+        key = (identificatie.soort.value, identificatie.waarde)
+        if key in seen:
+            problems.append(
+                InvalidParam(
+                    f"identificaties[{index}].waarde",
+                    f"{identificatie.soort.label} {identificatie.waarde} staat al op regel {seen[key] + 1}.",
+                    "duplicate",
+                )
+            )
+            continue
+        seen[key] = index
+        result.append(identificatie)
+    return result
+
+
+def _adres(invoer: AdresInvoer | None, problems: list[InvalidParam]) -> _Adres | None:
+    if invoer is None:
+        return None
+    fields = {
+        "straat": invoer.straat.strip(),
+        "huisnummer": invoer.huisnummer.strip(),
+        "postcode": invoer.postcode.strip(),
+        "plaats": invoer.plaats.strip(),
+    }
+    if not any(fields.values()):
+        return None
+    for name, value in fields.items():
+        if not value:
+            problems.append(
+                InvalidParam(f"adres.{name}", f"Vul ook de {name} in, of laat het adres leeg.", "required")
+            )
+    postcode = fields["postcode"]
+    if postcode:
+        try:
+            postcode = validate_postcode(postcode)
+        except InvalidPostcode as exc:
+            problems.append(InvalidParam("adres.postcode", exc.message))
+    if fields["huisnummer"] and not _HUISNUMMER.match(fields["huisnummer"]):
+        problems.append(
+            InvalidParam(
+                "adres.huisnummer", f"'{fields['huisnummer']}' is geen huisnummer (zoals 12, 12a of 12-3)."
+            )
+        )
+    for name, limit in (("straat", 200), ("plaats", 100)):
+        if len(fields[name]) > limit:
+            problems.append(InvalidParam(f"adres.{name}", f"Ten hoogste {limit} tekens."))
+    return _Adres(
+        normalise_naam(fields["straat"]), fields["huisnummer"], postcode, normalise_naam(fields["plaats"])
+    )
+
+
+def _regio(regio: str, problems: list[InvalidParam]) -> str | None:
+    value = normalise_naam(regio)
+    if len(value) > 200:
+        problems.append(InvalidParam("regio", "Ten hoogste 200 tekens."))
+    return value or None
+
+
+def _website(website: str, problems: list[InvalidParam]) -> str | None:
+    value = website.strip()
+    if not value:
+        return None
+    if "://" not in value:
+        value = f"https://{value}"
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or "." not in parts.netloc or " " in value or len(value) > 500:
+        problems.append(
+            InvalidParam("website", f"'{website.strip()}' is geen webadres zoals https://www.voorbeeld.nl.")
+        )
+    return value
+
+
+def _contactpersonen(invoer: list[ContactpersoonInvoer], problems: list[InvalidParam]) -> list[_Contact]:
+    result = []
+    for index, item in enumerate(invoer):
+        prefix = f"contactpersonen[{index}]"
+        naam, functie, email = (
+            normalise_naam(item.naam),
+            normalise_naam(item.functie),
+            item.email.strip().lower(),
+        )
+        telefoon = item.telefoon.strip()
+        if not naam or len(naam) > 200:
+            problems.append(
+                InvalidParam(f"{prefix}.naam", "Vul een naam in van ten hoogste 200 tekens.", "required")
+            )
+        if not functie or len(functie) > 200:
+            problems.append(
+                InvalidParam(
+                    f"{prefix}.functie", "Vul de functie of rol in (ten hoogste 200 tekens).", "required"
+                )
+            )
+        if not _EMAIL.match(email) or len(email) > 254:
+            problems.append(
+                InvalidParam(f"{prefix}.email", "Vul een geldig e-mailadres in, zoals naam@organisatie.nl.")
+            )
+        digits = sum(teken.isdigit() for teken in telefoon)
+        if telefoon and (not _TELEFOON_TEKENS.match(telefoon) or not 10 <= digits <= 15):
+            problems.append(
+                InvalidParam(
+                    f"{prefix}.telefoon",
+                    f"'{telefoon}' is geen telefoonnummer zoals 030 123 45 67 of +31 30 123 45 67.",
+                )
+            )
+        result.append(_Contact(naam, functie, email, telefoon or None))
+    return result
+
+
+def _moment(value: datetime | None, now: datetime, field: str, problems: list[InvalidParam]) -> datetime:
+    if value is None:
+        return now
+    if value.tzinfo is None:
+        problems.append(
+            InvalidParam(field, "Geef het tijdstip met tijdzone, zoals 2025-01-01T09:00:00+01:00.")
+        )
+        return now
+    if value > now:
+        problems.append(
+            InvalidParam(
+                field, "Dit tijdstip ligt in de toekomst; registreer een wijziging pas als ze ingaat."
+            )
+        )
+    return value
+
+
+# --- writing ----------------------------------------------------------------------------------------
+
+
+def _identificatie_texts(deelnemer: Deelnemer) -> list[str]:
+    return sorted(f"{record.soort}:{record.waarde}" for record in deelnemer.identificaties)
+
+
+def _adres_text(deelnemer: Deelnemer) -> str | None:
+    if deelnemer.adres_straat is None:
+        return None
+    straat = f"{deelnemer.adres_straat} {deelnemer.adres_huisnummer}"
+    return f"{straat}, {deelnemer.adres_postcode} {deelnemer.adres_plaats}"
+
+
+def _public_snapshot(deelnemer: Deelnemer) -> dict[str, object]:
+    return {
+        "naam": deelnemer.naam,
+        "soort": deelnemer.soort,
+        "status": deelnemer.status,
+        "identificaties": _identificatie_texts(deelnemer),
+        "regio": deelnemer.regio,
+        "website": deelnemer.website,
+        "adres": _adres_text(deelnemer),
+    }
+
+
+def _contact_snapshot(deelnemer: Deelnemer) -> list[str]:
+    return [f"{c.naam} <{c.email}>" for c in deelnemer.contactpersonen]
+
+
+async def _refuse_taken_identificaties(
+    session: AsyncSession,
+    identificaties: list[Identificatie],
+    exclude: uuid.UUID | None,
+    offset_of: dict[tuple[str, str], int],
+) -> None:
+    keys = [(i.soort.value, i.waarde) for i in identificaties]
+    taken = await holders_of(session, keys, exclude=exclude)
+    if taken:
+        raise ConflictingInput(
+            [
+                InvalidParam(
+                    f"identificaties[{offset_of[key]}].waarde",
+                    f"{validate(key[0], key[1]).soort.label} {key[1]} hoort al bij deelnemer "
+                    f"{holder.naam} ({holder.id}).",
+                    "duplicate",
+                )
+                for key, holder in sorted(taken.items(), key=lambda item: offset_of[item[0]])
+            ]
+        )
+
+
+def _set_zoektermen(session: AsyncSession, deelnemer: Deelnemer) -> None:
+    for term in dict.fromkeys(zoektermen(deelnemer.naam)):
+        session.add(Zoekterm(deelnemer_id=deelnemer.id, term=term[:300]))
+
+
+def _set_adres(deelnemer: Deelnemer, adres: _Adres | None) -> None:
+    deelnemer.adres_straat = adres.straat if adres else None
+    deelnemer.adres_huisnummer = adres.huisnummer if adres else None
+    deelnemer.adres_postcode = adres.postcode if adres else None
+    deelnemer.adres_plaats = adres.plaats if adres else None
+
+
+def _set_contactpersonen(deelnemer: Deelnemer, contacts: list[_Contact]) -> None:
+    deelnemer.contactpersonen = [
+        Contactpersoon(volgorde=index, naam=c.naam, functie=c.functie, email=c.email, telefoon=c.telefoon)
+        for index, c in enumerate(contacts)
+    ]
+
+
+def _periode(
+    deelnemer_id: uuid.UUID,
+    status: DeelnemerStatus,
+    vorige: str | None,
+    van: datetime,
+    reden: str,
+    tx: WriteTransaction,
+) -> Statusperiode:
+    return Statusperiode(
+        deelnemer_id=deelnemer_id,
+        status=status.value,
+        vorige_status=vorige,
+        geldig_van=van,
+        geldig_tot=None,
+        reden=reden,
+        actor_soort=tx.actor.kind,
+        actor_id=tx.actor.id,
+        actor_naam=tx.actor.name,
+        geregistreerd_op=tx.now,
+    )
+
+
+async def create_deelnemer(
+    session: AsyncSession, data: DeelnemerCreate, *, actor: Actor, clock: Clock
+) -> Deelnemer:
+    """Register a new deelnemer with status ``aangemeld``.
+
+    Refuses (all at once) a missing name, an unknown soort, no or invalid identificaties, an
+    incomplete address or invalid postcode, an invalid website or contactpersoon; refuses with a 409
+    naming the field an identificatie that belongs to another deelnemer.
+    """
+    problems: list[InvalidParam] = []
+    naam = _naam(data.naam, problems)
+    soort = _soort(data.soort, problems)
+    identificaties = _identificaties(data.identificaties, problems)
+    adres = _adres(data.adres, problems)
+    regio = _regio(data.regio, problems)
+    website = _website(data.website, problems)
+    contacts = _contactpersonen(data.contactpersonen, problems)
+    aangemeld_op = _moment(data.aangemeld_op, clock.now(), "aangemeldOp", problems)
+    if problems:
+        raise ValidationFailed(problems)
+    offsets = _offsets(data.identificaties, identificaties)
+    async with audited_write(session, actor, clock) as tx:
+        await _refuse_taken_identificaties(session, identificaties, None, offsets)
+        deelnemer = Deelnemer(
+            naam=naam, zoeknaam=fold(naam)[:300], soort=soort, status=DeelnemerStatus.AANGEMELD.value,
+            regio=regio, website=website,
+        )  # fmt: skip
+        _set_adres(deelnemer, adres)
+        deelnemer.identificaties = [
+            DeelnemerIdentificatie(soort=i.soort.value, waarde=i.waarde) for i in identificaties
+        ]
+        _set_contactpersonen(deelnemer, contacts)
+        session.add(deelnemer)
+        await session.flush()
+        _set_zoektermen(session, deelnemer)
+        session.add(_periode(deelnemer.id, DeelnemerStatus.AANGEMELD, None, aangemeld_op, "Aangemeld", tx))
+        tx.record(
+            "deelnemer.aangemeld",
+            ENTITY,
+            deelnemer.id,
+            {**changes_between(None, _public_snapshot(deelnemer)),
+             **changes_between(None, {"contactpersonen": _contact_snapshot(deelnemer)})},
+        )  # fmt: skip
+    return deelnemer
+
+
+def _offsets(
+    invoer: list[IdentificatieInvoer], identificaties: list[Identificatie]
+) -> dict[tuple[str, str], int]:
+    """Where each valid identificatie stood in the input, to name the field of a clash."""
+    offsets: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(invoer):
+        try:
+            parsed = validate(item.soort, item.waarde)
+        except InvalidIdentificatie:
+            continue
+        offsets.setdefault((parsed.soort.value, parsed.waarde), index)
+    return {key: offsets[key] for key in ((i.soort.value, i.waarde) for i in identificaties)}
+
+
+async def update_deelnemer(
+    session: AsyncSession, deelnemer_id: uuid.UUID, data: DeelnemerUpdate, *, actor: Actor, clock: Clock
+) -> Deelnemer:
+    """Change a deelnemer's details; only the fields given change. A beëindigde deelnemer is final."""
+    problems: list[InvalidParam] = []
+    naam = _naam(data.naam, problems) if isinstance(data.naam, str) else None
+    soort = _soort(data.soort, problems) if isinstance(data.soort, str) else None
+    identificaties = (
+        _identificaties(data.identificaties, problems) if isinstance(data.identificaties, list) else None
+    )
+    adres = None if isinstance(data.adres, UnsetType) else _adres(data.adres, problems)
+    regio = _regio(data.regio, problems) if isinstance(data.regio, str) else None
+    website = _website(data.website, problems) if isinstance(data.website, str) else None
+    contacts = (
+        _contactpersonen(data.contactpersonen, problems) if isinstance(data.contactpersonen, list) else None
+    )
+    if problems:
+        raise ValidationFailed(problems)
+    async with audited_write(session, actor, clock) as tx:
+        deelnemer = await get_deelnemer_by_id(session, deelnemer_id)
+        if deelnemer.status == DeelnemerStatus.BEEINDIGD:
+            raise InvalidTransition(f"{deelnemer.naam} is beëindigd; de gegevens blijven zoals ze waren.")
+        before = {**_public_snapshot(deelnemer), "contactpersonen": _contact_snapshot(deelnemer)}
+        if naam is not None and naam != deelnemer.naam:
+            deelnemer.naam, deelnemer.zoeknaam = naam, fold(naam)[:300]
+            await session.execute(delete(Zoekterm).where(Zoekterm.deelnemer_id == deelnemer.id))
+            _set_zoektermen(session, deelnemer)
+        if soort is not None:
+            deelnemer.soort = soort
+        if identificaties is not None:
+            assert isinstance(data.identificaties, list)
+            await _refuse_taken_identificaties(
+                session, identificaties, deelnemer.id, _offsets(data.identificaties, identificaties)
+            )
+            await _replace_identificaties(session, deelnemer, identificaties)
+        if not isinstance(data.adres, UnsetType):
+            _set_adres(deelnemer, adres)
+        if isinstance(data.regio, str):
+            deelnemer.regio = regio
+        if isinstance(data.website, str):
+            deelnemer.website = website
+        if contacts is not None:
+            _set_contactpersonen(deelnemer, contacts)
+        await session.flush()
+        after = {**_public_snapshot(deelnemer), "contactpersonen": _contact_snapshot(deelnemer)}
+        changes = changes_between(before, after)
+        if changes:
+            tx.record("deelnemer.gewijzigd", ENTITY, deelnemer.id, changes)
+    return deelnemer
+
+
+async def _replace_identificaties(
+    session: AsyncSession, deelnemer: Deelnemer, identificaties: list[Identificatie]
+) -> None:
+    wanted = {(i.soort.value, i.waarde) for i in identificaties}
+    kept = [record for record in deelnemer.identificaties if (record.soort, record.waarde) in wanted]
+    removed = [record for record in deelnemer.identificaties if (record.soort, record.waarde) not in wanted]
+    for record in removed:
+        deelnemer.identificaties.remove(record)
+    # Deleting first lets a number move between soorten within one change without a unique clash.
+    await session.flush()
+    present = {(record.soort, record.waarde) for record in kept}
+    for soort, waarde in sorted(wanted - present):
+        deelnemer.identificaties.append(DeelnemerIdentificatie(soort=soort, waarde=waarde))
+
+
+def _first_day_after(moment: datetime) -> datetime:
+    """The first date boundary at or after ``moment`` (as a date): the day an ending takes effect."""
+    day = moment.astimezone(AMSTERDAM).date()
+    return day_start(day) if day_start(day) == moment else day_start(day + timedelta(days=1))
+
+
+async def change_deelnemer_status(
+    session: AsyncSession,
+    deelnemer_id: uuid.UUID,
+    status: str,
+    reden: str,
+    *,
+    actor: Actor,
+    clock: Clock,
+    ingang: datetime | None = None,
+) -> Statusperiode:
+    """Move a deelnemer to ``status`` for ``reden``, from ``ingang`` (default: now).
+
+    Allowed: aangemeld → actief | beeindigd, actief → geschorst | beeindigd, geschorst → actief |
+    beeindigd; anything else is an :class:`InvalidTransition`. Schorsen leaves the rolvervullingen as
+    they are (a rolcheck then answers "deelnemer geschorst"); beëindigen ends every open
+    rolvervulling and ondersteuningsrelatie of the deelnemer from the day it takes effect.
+    """
+    problems: list[InvalidParam] = []
+    value = status.strip().lower().replace("ë", "e")
+    if value not in DeelnemerStatus.__members__.values():
+        keuzes = ", ".join(DeelnemerStatus)
+        problems.append(InvalidParam("status", f"Onbekende status '{status}'; kies uit {keuzes}."))
+    reden = reden.strip()
+    if not reden:
+        problems.append(InvalidParam("reden", "Geef de reden van de statuswijziging.", "required"))
+    moment = _moment(ingang, clock.now(), "ingang", problems)
+    if problems:
+        raise ValidationFailed(problems)
+    nieuw = DeelnemerStatus(value)
+    async with audited_write(session, actor, clock) as tx:
+        deelnemer = await get_deelnemer_by_id(session, deelnemer_id)
+        huidig = await open_statusperiode(session, deelnemer.id)
+        van = DeelnemerStatus(huidig.status)
+        if nieuw not in STATUS_TRANSITIONS[van]:
+            allowed = sorted(s.label.lower() for s in STATUS_TRANSITIONS[van])
+            hint = (
+                f"vanuit {van.label.lower()} kan alleen: {', '.join(allowed)}"
+                if allowed
+                else "dit is definitief"
+            )
+            raise InvalidTransition(
+                f"{deelnemer.naam} is {van.label.lower()} en kan niet naar {nieuw.label.lower()}; {hint}."
+            )
+        if moment < huidig.geldig_van:
+            raise ValidationFailed.single(
+                "ingang",
+                f"De wijziging kan niet ingaan vóór de huidige status ({huidig.geldig_van.isoformat()}).",
+            )
+        huidig.geldig_tot = moment
+        periode = _periode(deelnemer.id, nieuw, van.value, moment, reden, tx)
+        session.add(periode)
+        deelnemer.status = nieuw.value
+        if nieuw is DeelnemerStatus.BEEINDIGD:
+            await _end_everything(session, tx, deelnemer, moment, reden)
+        tx.record(
+            "deelnemer.status-gewijzigd",
+            ENTITY,
+            deelnemer.id,
+            {"status": {"before": van.value, "after": nieuw.value}, "reden": {"before": None, "after": reden},
+             "ingang": {"before": None, "after": moment}},
+        )  # fmt: skip
+    return periode
+
+
+async def _end_everything(
+    session: AsyncSession, tx: WriteTransaction, deelnemer: Deelnemer, moment: datetime, reden: str
+) -> None:
+    einddatum = _first_day_after(moment).astimezone(AMSTERDAM).date()
+    toelichting = f"Deelnemer beëindigd: {reden}"
+    rolvervullingen = await session.scalars(
+        select(Rolvervulling).where(
+            Rolvervulling.deelnemer_id == deelnemer.id, Rolvervulling.status == Vervullingstatus.ACTIEF.value
+        )
+    )
+    for rolvervulling in rolvervullingen.all():
+        close_rolvervulling(tx, rolvervulling, einddatum, toelichting)
+    relaties = await session.scalars(
+        select(Ondersteuningsrelatie).where(
+            (Ondersteuningsrelatie.dienstverlener_id == deelnemer.id)
+            | (Ondersteuningsrelatie.deelnemer_id == deelnemer.id),
+            Ondersteuningsrelatie.status == Vervullingstatus.ACTIEF.value,
+        )
+    )
+    for relatie in relaties.all():
+        close_ondersteuningsrelatie(tx, relatie, einddatum, toelichting)

@@ -1,0 +1,615 @@
+"""Reading the register as of a peildatum: deelnemers, their roles, the rolcheck and dienstverleners.
+
+Every function takes a :class:`~registry.ledenadministratie.peildatum.Peildatum` and answers as the
+register stood then: the status period covering the moment, the rolvervullingen and
+ondersteuningsrelaties whose period covers its date. ``volledig`` adds what only callers with full
+lookup access see (contactpersonen, status and rolvervulling history).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from registry.api import PageRequest
+from registry.errors import InvalidParam, NotFound, ValidationFailed
+from registry.ledenadministratie import schemas
+from registry.ledenadministratie.catalogus import DIENSTVERLENER, CatalogusOntbreekt, catalogus_rol
+from registry.ledenadministratie.identifiers import InvalidIdentificatie, parse_identificatie
+from registry.ledenadministratie.models import (
+    Deelnemer,
+    DeelnemerIdentificatie,
+    DeelnemerSoort,
+    DeelnemerStatus,
+    Ondersteuningsrelatie,
+    Rolvervulling,
+    Statusperiode,
+    Zoekterm,
+)
+from registry.ledenadministratie.naam import fold
+from registry.ledenadministratie.peildatum import Peildatum
+from registry.ledenadministratie.services.queries import covers, find_deelnemer, status_at
+
+# --- conversion --------------------------------------------------------------------------------------
+
+
+def identificaties_of(deelnemer: Deelnemer) -> list[schemas.Identificatie]:
+    return [
+        schemas.Identificatie(soort=i.soort, waarde=i.waarde, tekst=f"{i.soort}:{i.waarde}")
+        for i in deelnemer.identificaties
+    ]
+
+
+def partij(deelnemer: Deelnemer) -> schemas.Partij:
+    return schemas.Partij(id=deelnemer.id, naam=deelnemer.naam, identificaties=identificaties_of(deelnemer))
+
+
+def _adres(deelnemer: Deelnemer) -> schemas.Adres | None:
+    if deelnemer.adres_straat is None:
+        return None
+    return schemas.Adres(
+        straat=deelnemer.adres_straat,
+        huisnummer=deelnemer.adres_huisnummer or "",
+        postcode=deelnemer.adres_postcode or "",
+        plaats=deelnemer.adres_plaats or "",
+    )
+
+
+class RolNamen:
+    """Role names from the catalogue, each looked up once per answer."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.known: dict[str, str | None] = {}
+
+    async def naam(self, code: str) -> str | None:
+        if code not in self.known:
+            try:
+                rol = await catalogus_rol(self.session, code)
+            except CatalogusOntbreekt:
+                rol = None
+            self.known[code] = rol.naam if rol else None
+        return self.known[code]
+
+
+async def rolvervulling_schema(
+    rolvervulling: Rolvervulling, namen: RolNamen, *, volledig: bool
+) -> schemas.Rolvervulling:
+    result = schemas.Rolvervulling(
+        id=rolvervulling.id,
+        rol_code=rolvervulling.rol_code,
+        rol_naam=await namen.naam(rolvervulling.rol_code),
+        geldig_van=rolvervulling.geldig_van,
+        geldig_tot=rolvervulling.geldig_tot,
+        status=rolvervulling.status,
+        basis=schemas.Basis(soort=rolvervulling.basis_soort, referentie=rolvervulling.basis_referentie),
+        release=rolvervulling.release,
+        geregistreerd_op=rolvervulling.created_at,
+    )
+    if volledig:
+        result.geschiedenis = [
+            schemas.Rolvervullingwijziging(
+                moment=w.moment, soort=w.soort, geldig_tot=w.geldig_tot, reden=w.reden, door=w.actor_naam
+            )
+            for w in rolvervulling.wijzigingen
+        ]
+    return result
+
+
+def _statuswijziging(periode: Statusperiode) -> schemas.Statuswijziging:
+    return schemas.Statuswijziging(
+        status=periode.status,
+        vorige_status=periode.vorige_status,
+        geldig_van=periode.geldig_van,
+        geldig_tot=periode.geldig_tot,
+        reden=periode.reden,
+        door=periode.actor_naam,
+        geregistreerd_op=periode.geregistreerd_op,
+    )
+
+
+# --- loading what a page of deelnemers needs, in a fixed number of queries -----------------------------
+
+
+@dataclass(slots=True)
+class _Context:
+    rollen: dict[uuid.UUID, list[Rolvervulling]]
+    relaties: list[Ondersteuningsrelatie]
+    partijen: dict[uuid.UUID, Deelnemer]
+    historie: dict[uuid.UUID, list[Statusperiode]]
+
+
+async def _load_context(
+    session: AsyncSession, deelnemers: Sequence[Deelnemer], peildatum: Peildatum, *, volledig: bool
+) -> _Context:
+    ids = [d.id for d in deelnemers]
+    rollen: dict[uuid.UUID, list[Rolvervulling]] = defaultdict(list)
+    historie: dict[uuid.UUID, list[Statusperiode]] = defaultdict(list)
+    if not ids:
+        return _Context(rollen, [], {}, historie)
+    for rolvervulling in await session.scalars(
+        select(Rolvervulling)
+        .where(
+            Rolvervulling.deelnemer_id.in_(ids),
+            covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, peildatum.datum),
+        )
+        .order_by(Rolvervulling.rol_code)
+    ):
+        rollen[rolvervulling.deelnemer_id].append(rolvervulling)
+    relaties = list(
+        await session.scalars(
+            select(Ondersteuningsrelatie)
+            .where(
+                or_(
+                    Ondersteuningsrelatie.dienstverlener_id.in_(ids),
+                    Ondersteuningsrelatie.deelnemer_id.in_(ids),
+                ),
+                covers(Ondersteuningsrelatie.geldig_van, Ondersteuningsrelatie.geldig_tot, peildatum.datum),
+            )
+            .order_by(Ondersteuningsrelatie.geldig_van)
+        )
+    )
+    partijen = {d.id: d for d in deelnemers}
+    missing = {r.dienstverlener_id for r in relaties} | {r.deelnemer_id for r in relaties}
+    missing -= partijen.keys()
+    if missing:
+        partijen |= {
+            d.id: d for d in await session.scalars(select(Deelnemer).where(Deelnemer.id.in_(missing)))
+        }
+    if volledig:
+        for periode in await session.scalars(
+            select(Statusperiode)
+            .where(Statusperiode.deelnemer_id.in_(ids))
+            .order_by(Statusperiode.geldig_van, Statusperiode.created_at)
+        ):
+            historie[periode.deelnemer_id].append(periode)
+    return _Context(rollen, relaties, partijen, historie)
+
+
+def ondersteuning_schema(
+    relatie: Ondersteuningsrelatie, partijen: dict[uuid.UUID, Deelnemer]
+) -> schemas.Ondersteuning:
+    return schemas.Ondersteuning(
+        id=relatie.id,
+        dienstverlener=partij(partijen[relatie.dienstverlener_id]),
+        deelnemer=partij(partijen[relatie.deelnemer_id]),
+        taken=list(relatie.taken),
+        geldig_van=relatie.geldig_van,
+        geldig_tot=relatie.geldig_tot,
+        status=relatie.status,
+    )
+
+
+async def _deelnemer_schema(
+    deelnemer: Deelnemer,
+    status: str,
+    context: _Context,
+    namen: RolNamen,
+    peildatum: Peildatum,
+    *,
+    volledig: bool,
+) -> schemas.Deelnemer:
+    result = schemas.Deelnemer(
+        id=deelnemer.id,
+        naam=deelnemer.naam,
+        soort=deelnemer.soort,
+        status=status,
+        identificaties=identificaties_of(deelnemer),
+        adres=_adres(deelnemer),
+        regio=deelnemer.regio,
+        website=deelnemer.website,
+        rollen=[
+            await rolvervulling_schema(r, namen, volledig=volledig) for r in context.rollen[deelnemer.id]
+        ],
+        ondersteund_door=[
+            ondersteuning_schema(r, context.partijen)
+            for r in context.relaties
+            if r.deelnemer_id == deelnemer.id
+        ],
+        ondersteunt=[
+            ondersteuning_schema(r, context.partijen)
+            for r in context.relaties
+            if r.dienstverlener_id == deelnemer.id
+        ],
+        peildatum=peildatum.moment,
+    )
+    if volledig:
+        result.contactpersonen = [
+            schemas.Contactpersoon(naam=c.naam, functie=c.functie, email=c.email, telefoon=c.telefoon)
+            for c in deelnemer.contactpersonen
+        ]
+        result.statusgeschiedenis = [_statuswijziging(p) for p in context.historie[deelnemer.id]]
+    return result
+
+
+async def _schemas(
+    session: AsyncSession, rows: Sequence[tuple[Deelnemer, str]], peildatum: Peildatum, *, volledig: bool
+) -> list[schemas.Deelnemer]:
+    context = await _load_context(session, [d for d, _ in rows], peildatum, volledig=volledig)
+    namen = RolNamen(session)
+    return [await _deelnemer_schema(d, s, context, namen, peildatum, volledig=volledig) for d, s in rows]
+
+
+# --- one deelnemer -----------------------------------------------------------------------------------
+
+
+async def _registered_at(session: AsyncSession, deelnemer: Deelnemer, peildatum: Peildatum) -> Statusperiode:
+    periode = await status_at(session, deelnemer.id, peildatum.moment)
+    if periode is None:
+        raise NotFound(f"{deelnemer.naam} stond op {peildatum.iso()} nog niet in het register.")
+    return periode
+
+
+async def get_deelnemer(
+    session: AsyncSession, ref: str, peildatum: Peildatum, *, volledig: bool = False
+) -> schemas.Deelnemer:
+    """One deelnemer by id or identificatie (``kvk:12345678``) as it stood on the peildatum."""
+    deelnemer = await find_deelnemer(session, ref, "id")
+    periode = await _registered_at(session, deelnemer, peildatum)
+    return (await _schemas(session, [(deelnemer, periode.status)], peildatum, volledig=volledig))[0]
+
+
+async def rollen_van(
+    session: AsyncSession, ref: str, peildatum: Peildatum, paging: PageRequest, *, volledig: bool = False
+) -> tuple[list[schemas.Rolvervulling], int]:
+    """The rolvervullingen of a deelnemer whose period covers the peildatum's date."""
+    deelnemer = await find_deelnemer(session, ref, "id")
+    await _registered_at(session, deelnemer, peildatum)
+    where = and_(
+        Rolvervulling.deelnemer_id == deelnemer.id,
+        covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, peildatum.datum),
+    )
+    total = await session.scalar(select(func.count()).select_from(Rolvervulling).where(where)) or 0
+    rows = await session.scalars(
+        select(Rolvervulling)
+        .where(where)
+        .order_by(Rolvervulling.rol_code, Rolvervulling.geldig_van)
+        .offset(paging.offset)
+        .limit(paging.page_size)
+    )
+    namen = RolNamen(session)
+    return [await rolvervulling_schema(r, namen, volledig=volledig) for r in rows], total
+
+
+# --- searching ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Zoekvraag:
+    """The filters of the deelnemer list, as typed in the query string."""
+
+    zoek: str | None = None
+    identificatie: str | None = None
+    rol: str | None = None
+    status: str | None = None
+    soort: str | None = None
+    regio: str | None = None
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def starts_with(column: InstrumentedAttribute[str], prefix: str, dialect: str) -> ColumnElement[bool]:
+    """``column`` starts with ``prefix``, in a form the dialect answers from its index.
+
+    PostgreSQL uses ``LIKE 'prefix%'`` on a ``text_pattern_ops`` index; SQLite compares the range
+    ``[prefix, prefix')`` where ``prefix'`` is the prefix with its last character incremented, which
+    its (binary) index answers exactly.
+    """
+    if dialect == "postgresql":
+        return column.like(_escape_like(prefix) + "%", escape="\\")
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < upper)
+
+
+def _compact(text: str) -> str:
+    return "".join(teken for teken in text if teken.isalnum()).upper()
+
+
+class _FilterProblem(Exception):
+    """One filter's problem, collected by :func:`_filters`."""
+
+    def __init__(self, param: InvalidParam) -> None:
+        super().__init__(param.reason)
+        self.param = param
+
+
+async def _zoek_filter(text: str, dialect: str) -> ColumnElement[bool]:
+    folded = fold(text)
+    alternatives: list[ColumnElement[bool]] = []
+    if folded:
+        terms = select(Zoekterm.deelnemer_id).where(starts_with(Zoekterm.term, folded, dialect))
+        alternatives.append(Deelnemer.id.in_(terms))
+    number = _compact(text.partition(":")[2] if ":" in text else text)
+    if number:
+        numbers = select(DeelnemerIdentificatie.deelnemer_id).where(DeelnemerIdentificatie.waarde == number)
+        alternatives.append(Deelnemer.id.in_(numbers))
+    if not alternatives:
+        raise _FilterProblem(InvalidParam("zoek", "Zoek op (het begin van) een naam of op een nummer."))
+    return or_(*alternatives)
+
+
+async def _identificatie_filter(text: str) -> ColumnElement[bool]:
+    try:
+        identificatie = parse_identificatie(text)
+    except InvalidIdentificatie as exc:
+        raise _FilterProblem(InvalidParam("identificatie", exc.message)) from None
+    return Deelnemer.id.in_(
+        select(DeelnemerIdentificatie.deelnemer_id).where(
+            DeelnemerIdentificatie.soort == identificatie.soort.value,
+            DeelnemerIdentificatie.waarde == identificatie.waarde,
+        )
+    )
+
+
+async def _status_filter(text: str) -> ColumnElement[bool]:
+    status = text.strip().lower().replace("ë", "e")
+    if status not in DeelnemerStatus.__members__.values():
+        keuzes = ", ".join(DeelnemerStatus)
+        raise _FilterProblem(InvalidParam("status", f"Onbekende status '{text}'; kies uit {keuzes}."))
+    return Statusperiode.status == status
+
+
+async def _soort_filter(text: str) -> ColumnElement[bool]:
+    soort = text.strip().lower()
+    if soort not in DeelnemerSoort.__members__.values():
+        keuzes = ", ".join(DeelnemerSoort)
+        raise _FilterProblem(InvalidParam("soort", f"Onbekende soort '{text}'; kies uit {keuzes}."))
+    return Deelnemer.soort == soort
+
+
+async def _regio_filter(text: str) -> ColumnElement[bool]:
+    return Deelnemer.regio == text
+
+
+async def _rol_filter(session: AsyncSession, code: str, peildatum: Peildatum) -> ColumnElement[bool]:
+    try:
+        bekend = await catalogus_rol(session, code) is not None
+    except CatalogusOntbreekt:
+        bekend = True
+    if not bekend:
+        raise _FilterProblem(InvalidParam("rol", f"De catalogus kent geen rol '{code}'.", "unknown-role"))
+    return Deelnemer.id.in_(
+        select(Rolvervulling.deelnemer_id).where(
+            Rolvervulling.rol_code == code,
+            covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, peildatum.datum),
+        )
+    )
+
+
+async def _filters(
+    session: AsyncSession, vraag: Zoekvraag, peildatum: Peildatum
+) -> list[ColumnElement[bool]]:
+    """The conditions for every filter given; every invalid filter is reported at once."""
+    dialect = session.bind.dialect.name
+    text = {name: (getattr(vraag, name) or "").strip() for name in vraag.__slots__}
+    makers: dict[str, Callable[[str], Coroutine[Any, Any, ColumnElement[bool]]]] = {
+        "zoek": lambda value: _zoek_filter(value, dialect),
+        "identificatie": _identificatie_filter,
+        "status": _status_filter,
+        "soort": _soort_filter,
+        "regio": _regio_filter,
+        "rol": lambda value: _rol_filter(session, value, peildatum),
+    }
+    problems: list[InvalidParam] = []
+    conditions: list[ColumnElement[bool]] = []
+    for name, make in makers.items():
+        if not text[name]:
+            continue
+        try:
+            conditions.append(await make(text[name]))
+        except _FilterProblem as problem:
+            problems.append(problem.param)
+    if problems:
+        raise ValidationFailed(problems)
+    return conditions
+
+
+def _registered(peildatum: Peildatum) -> Select[tuple[Deelnemer, str]]:
+    """Deelnemers registered at the peildatum, each with its status then."""
+    return select(Deelnemer, Statusperiode.status).join(
+        Statusperiode,
+        and_(
+            Statusperiode.deelnemer_id == Deelnemer.id,
+            covers(Statusperiode.geldig_van, Statusperiode.geldig_tot, peildatum.moment),
+        ),
+    )
+
+
+async def search_deelnemers(
+    session: AsyncSession,
+    vraag: Zoekvraag,
+    peildatum: Peildatum,
+    paging: PageRequest,
+    *,
+    volledig: bool = False,
+) -> tuple[list[schemas.Deelnemer], int]:
+    """Deelnemers registered on the peildatum that match every filter, by name.
+
+    ``zoek`` matches the start of the name or of any word in it (diacritics and case do not matter),
+    or an identificatie's number; ``identificatie`` (``soort:waarde``) finds the one deelnemer with
+    it; ``rol`` keeps deelnemers with a rolvervulling of that role on the peildatum; ``status`` is the
+    status then.
+    """
+    statement = _registered(peildatum).where(*await _filters(session, vraag, peildatum))
+    total = await session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    rows = await session.execute(
+        statement.order_by(Deelnemer.zoeknaam, Deelnemer.id).offset(paging.offset).limit(paging.page_size)
+    )
+    return await _schemas(session, list(rows.tuples()), peildatum, volledig=volledig), total
+
+
+# --- the rolcheck ------------------------------------------------------------------------------------
+
+
+def _datum(peildatum: Peildatum) -> str:
+    return peildatum.datum.isoformat()
+
+
+async def check_rol(
+    session: AsyncSession, deelnemer_ref: str, rol_code: str, peildatum: Peildatum
+) -> schemas.Rolcheck:
+    """Does the deelnemer hold role ``rol_code`` on the peildatum? If not, why not.
+
+    A role is granted when a rolvervulling covers the peildatum's date and the deelnemer was
+    ``actief`` at the peildatum moment. A geschorste deelnemer keeps its rolvervullingen, but they
+    grant nothing while it is geschorst.
+    """
+    code = rol_code.strip()
+    problems = []
+    if not code:
+        problems.append(InvalidParam("rol", "Geef de code van de rol.", "required"))
+    if not deelnemer_ref.strip():
+        problems.append(
+            InvalidParam(
+                "deelnemer", "Geef de deelnemer als id of als identificatie (kvk:12345678).", "required"
+            )
+        )
+    if problems:
+        raise ValidationFailed(problems)
+    deelnemer = await find_deelnemer(session, deelnemer_ref, "deelnemer")
+    rol = await catalogus_rol(session, code)
+    held = await session.scalar(
+        select(Rolvervulling).where(
+            Rolvervulling.deelnemer_id == deelnemer.id,
+            Rolvervulling.rol_code == code,
+            covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, peildatum.datum),
+        )
+    )
+    if rol is None and held is None:
+        raise ValidationFailed.single("rol", f"De catalogus kent geen rol '{code}'.", "unknown-role")
+    periode = await status_at(session, deelnemer.id, peildatum.moment)
+    answer: dict[str, Any] = {
+        "deelnemer": partij(deelnemer),
+        "rol": schemas.RolRef(code=code, naam=rol.naam if rol else None),
+        "peildatum": peildatum.moment,
+        "deelnemer_status": periode.status if periode else None,
+    }
+    if held is not None:
+        answer |= {
+            "geldig_van": held.geldig_van,
+            "geldig_tot": held.geldig_tot,
+            "basis": schemas.Basis(soort=held.basis_soort, referentie=held.basis_referentie),
+            "release": held.release,
+            "rolvervulling_id": held.id,
+        }
+    rol_naam = rol.naam if rol else code
+    if periode is None:
+        return schemas.Rolcheck(
+            **answer, vervuld=False, reden_code="niet-geregistreerd",
+            reden=f"{deelnemer.naam} stond op {peildatum.iso()} nog niet in het register.",
+        )  # fmt: skip
+    if held is None:
+        return schemas.Rolcheck(
+            **answer, vervuld=False, reden_code="geen-rolvervulling",
+            reden=await _why_no_rolvervulling(session, deelnemer, code, rol_naam, peildatum),
+        )  # fmt: skip
+    status = DeelnemerStatus(periode.status)
+    if status is DeelnemerStatus.ACTIEF:
+        return schemas.Rolcheck(**answer, vervuld=True)
+    since = periode.geldig_van.isoformat().replace("+00:00", "Z")
+    reasons = {
+        DeelnemerStatus.GESCHORST: (
+            "deelnemer-geschorst",
+            f"Niet toegekend: deelnemer geschorst sinds {since}.",
+        ),
+        DeelnemerStatus.AANGEMELD: (
+            "deelnemer-niet-actief",
+            "Niet toegekend: de deelnemer is aangemeld maar nog niet actief.",
+        ),
+        DeelnemerStatus.BEEINDIGD: (
+            "deelnemer-beeindigd",
+            f"Niet toegekend: deelnemer beëindigd sinds {since}.",
+        ),
+    }
+    reden_code, reden = reasons[status]
+    return schemas.Rolcheck(**answer, vervuld=False, reden_code=reden_code, reden=reden)
+
+
+async def _why_no_rolvervulling(
+    session: AsyncSession, deelnemer: Deelnemer, code: str, rol_naam: str, peildatum: Peildatum
+) -> str:
+    base = f"{deelnemer.naam} vervult de rol {rol_naam} niet op {_datum(peildatum)}"
+    earlier = await session.scalar(
+        select(Rolvervulling.geldig_tot)
+        .where(
+            Rolvervulling.deelnemer_id == deelnemer.id,
+            Rolvervulling.rol_code == code,
+            Rolvervulling.geldig_tot <= peildatum.datum,
+        )
+        .order_by(Rolvervulling.geldig_tot.desc())
+        .limit(1)
+    )
+    if earlier is not None:
+        return f"{base}; de laatste rolvervulling eindigde op {earlier.isoformat()}."
+    later = await session.scalar(
+        select(Rolvervulling.geldig_van)
+        .where(
+            Rolvervulling.deelnemer_id == deelnemer.id,
+            Rolvervulling.rol_code == code,
+            Rolvervulling.geldig_van > peildatum.datum,
+        )
+        .order_by(Rolvervulling.geldig_van)
+        .limit(1)
+    )
+    if later is not None:
+        return f"{base}; een rolvervulling begint op {later.isoformat()}."
+    return f"{base}: er is geen rolvervulling."
+
+
+# --- dienstverleners ---------------------------------------------------------------------------------
+
+
+async def list_dienstverleners(
+    session: AsyncSession, peildatum: Peildatum, paging: PageRequest
+) -> tuple[list[schemas.Dienstverlener], int]:
+    """The actieve deelnemers holding the dienstverlener role on the peildatum, by name, each with the
+    duties it supports and the deelnemers it supports then."""
+    statement = (
+        _registered(peildatum)
+        .add_columns(Rolvervulling.geldig_van)
+        .join(
+            Rolvervulling,
+            and_(
+                Rolvervulling.deelnemer_id == Deelnemer.id,
+                Rolvervulling.rol_code == DIENSTVERLENER,
+                covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, peildatum.datum),
+            ),
+        )
+        .where(Statusperiode.status == DeelnemerStatus.ACTIEF.value)
+    )
+    total = await session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    rows = list(
+        (
+            await session.execute(
+                statement.order_by(Deelnemer.zoeknaam, Deelnemer.id)
+                .offset(paging.offset)
+                .limit(paging.page_size)
+            )
+        ).tuples()
+    )
+    context = await _load_context(session, [d for d, _, _ in rows], peildatum, volledig=False)
+    result = []
+    for deelnemer, _status, sinds in rows:
+        relaties = [r for r in context.relaties if r.dienstverlener_id == deelnemer.id]
+        result.append(
+            schemas.Dienstverlener(
+                id=deelnemer.id,
+                naam=deelnemer.naam,
+                identificaties=identificaties_of(deelnemer),
+                website=deelnemer.website,
+                regio=deelnemer.regio,
+                dienstverlener_sinds=sinds,
+                taken=sorted({code for r in relaties for code in r.taken}),
+                ondersteunt=[ondersteuning_schema(r, context.partijen) for r in relaties],
+            )
+        )
+    return result, total

@@ -1,0 +1,340 @@
+"""Granting and ending rolvervullingen: a deelnemer holding a catalogue role for a period, on a basis.
+
+Rules checked when granting:
+
+- the role code exists in the catalogue (its current release, which is recorded with the grant);
+- ``geldigTot`` (exclusive) lies after ``geldigVan``;
+- the same deelnemer holds no other rolvervulling of the same role in an overlapping period — checked
+  inside the write transaction, after the audit chain lock, so two concurrent grants cannot both pass;
+- a role whose catalogue entry says ``verklaring_vereist`` needs basis ``verklaring``;
+- a basis ``verklaring`` is vouched for by the registered :class:`VerklaringCheck`; without one, it is
+  refused.
+
+:func:`grant_rolvervulling` works inside a caller's :class:`WriteTransaction`, so the verklaringen
+domain can issue a verklaring and grant the role it attests in one transaction;
+:func:`create_rolvervulling` is the same in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.audit.services import Actor, WriteTransaction, audited_write
+from registry.clock import Clock
+from registry.errors import Conflict, InvalidParam, InvalidTransition, NotFound, ValidationFailed
+from registry.ledenadministratie.catalogus import catalogus_rol
+from registry.ledenadministratie.errors import ConflictingInput
+from registry.ledenadministratie.models import (
+    Basissoort,
+    DeelnemerStatus,
+    Ondersteuningsrelatie,
+    Rolvervulling,
+    Rolvervullingwijziging,
+    Vervullingstatus,
+)
+from registry.ledenadministratie.peildatum import AMSTERDAM
+from registry.ledenadministratie.schemas import Beeindiging, RolvervullingCreate
+from registry.ledenadministratie.services.queries import get_deelnemer_by_id, overlaps
+from registry.ledenadministratie.verklaringcheck import (
+    VerklaringCheck,
+    Verklaringvraag,
+    registered_verklaring_check,
+)
+
+ENTITY = "rolvervulling"
+RELATIE_ENTITY = "ondersteuningsrelatie"
+
+
+class _Registered:
+    """Marker default: use the check registered by the verklaringen domain."""
+
+
+REGISTERED = _Registered()
+
+
+def _check_input(data: RolvervullingCreate) -> list[InvalidParam]:
+    problems: list[InvalidParam] = []
+    if not data.rol_code.strip():
+        problems.append(InvalidParam("rolCode", "Kies de rol uit de catalogus.", "required"))
+    if data.geldig_tot is not None and data.geldig_tot <= data.geldig_van:
+        problems.append(
+            InvalidParam(
+                "geldigTot",
+                f"geldigTot ({data.geldig_tot.isoformat()}) moet na "
+                f"geldigVan ({data.geldig_van.isoformat()}) "
+                "liggen; geldigTot is de eerste dag waarop de rol niet meer geldt.",
+                "inverted-period",
+            )
+        )
+    if data.basis.soort.strip().lower() not in Basissoort.__members__.values():
+        problems.append(
+            InvalidParam("basis.soort", f"Onbekende basis '{data.basis.soort}'; kies verklaring of besluit.")
+        )
+    if not data.basis.referentie.strip():
+        problems.append(
+            InvalidParam(
+                "basis.referentie",
+                "Geef de referentie van de verklaring of het kenmerk van het besluit.",
+                "required",
+            )
+        )
+    elif len(data.basis.referentie.strip()) > 200:
+        problems.append(InvalidParam("basis.referentie", "Ten hoogste 200 tekens."))
+    return problems
+
+
+def _period_text(van: date, tot: date | None) -> str:
+    return f"van {van.isoformat()} " + (f"tot {tot.isoformat()}" if tot else "zonder einddatum")
+
+
+def _history(tx: WriteTransaction, soort: str, geldig_tot: date | None, reden: str) -> Rolvervullingwijziging:
+    return Rolvervullingwijziging(
+        moment=tx.now,
+        soort=soort,
+        geldig_tot=geldig_tot,
+        reden=reden,
+        actor_soort=tx.actor.kind,
+        actor_id=tx.actor.id,
+        actor_naam=tx.actor.name,
+    )
+
+
+async def grant_rolvervulling(
+    tx: WriteTransaction,
+    deelnemer_id: uuid.UUID,
+    data: RolvervullingCreate,
+    *,
+    verklaring_check: VerklaringCheck | _Registered | None = REGISTERED,
+) -> Rolvervulling:
+    """Grant a role to a deelnemer inside the caller's write transaction (see the module docstring).
+
+    ``verklaring_check`` overrides the registered check (``None``: as if none were registered).
+    """
+    problems = _check_input(data)
+    if problems:
+        raise ValidationFailed(problems)
+    session = tx.session
+    rol_code = data.rol_code.strip()
+    basis = Basissoort(data.basis.soort.strip().lower())
+    referentie = data.basis.referentie.strip()
+    deelnemer = await get_deelnemer_by_id(session, deelnemer_id)
+    if deelnemer.status == DeelnemerStatus.BEEINDIGD:
+        raise InvalidTransition(f"{deelnemer.naam} is beëindigd en kan geen rol meer krijgen.")
+    rol = await catalogus_rol(session, rol_code)
+    if rol is None:
+        raise ValidationFailed.single("rolCode", f"De catalogus kent geen rol '{rol_code}'.", "unknown-role")
+    if rol.verklaring_vereist and basis is Basissoort.BESLUIT:
+        raise ValidationFailed.single(
+            "basis.soort",
+            f"De rol {rol.naam} vereist een verklaring; een besluit is daarvoor geen basis.",
+            "verklaring-vereist",
+        )
+    overlapping = await session.scalar(
+        select(Rolvervulling)
+        .where(
+            Rolvervulling.deelnemer_id == deelnemer.id,
+            Rolvervulling.rol_code == rol.code,
+            overlaps(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, data.geldig_van, data.geldig_tot),
+        )
+        .limit(1)
+    )
+    if overlapping is not None:
+        raise ConflictingInput(
+            [
+                InvalidParam(
+                    "geldigVan",
+                    f"{deelnemer.naam} heeft de rol {rol.naam} al "
+                    f"{_period_text(overlapping.geldig_van, overlapping.geldig_tot)}; "
+                    f"de periode {_period_text(data.geldig_van, data.geldig_tot)} overlapt daarmee.",
+                    "overlap",
+                )
+            ]
+        )
+    if basis is Basissoort.VERKLARING:
+        check = (
+            registered_verklaring_check() if isinstance(verklaring_check, _Registered) else verklaring_check
+        )
+        if check is None:
+            raise Conflict(
+                "Verklaringen kunnen nu niet worden gecontroleerd, dus een rol op basis van een verklaring "
+                "kan niet worden toegekend."
+            )
+        oordeel = await check(
+            session,
+            Verklaringvraag(
+                referentie=referentie,
+                deelnemer_id=deelnemer.id,
+                identificaties=tuple(f"{i.soort}:{i.waarde}" for i in deelnemer.identificaties),
+                rol_code=rol.code,
+                geldig_van=data.geldig_van,
+            ),
+        )
+        if not oordeel.geldig:
+            raise ValidationFailed.single(
+                "basis.referentie",
+                oordeel.reden or f"Verklaring {referentie} is niet geldig voor deze rol.",
+                "verklaring-ongeldig",
+            )
+    rolvervulling = Rolvervulling(
+        deelnemer_id=deelnemer.id,
+        rol_code=rol.code,
+        geldig_van=data.geldig_van,
+        geldig_tot=data.geldig_tot,
+        release=rol.release,
+        basis_soort=basis.value,
+        basis_referentie=referentie,
+        status=Vervullingstatus.ACTIEF.value,
+        toelichting=data.toelichting.strip() or None,
+    )
+    rolvervulling.wijzigingen = [
+        _history(
+            tx,
+            "toegekend",
+            data.geldig_tot,
+            data.toelichting.strip() or f"Toegekend op basis van {basis.value} {referentie}",
+        )
+    ]
+    session.add(rolvervulling)
+    await session.flush()
+    tx.record(
+        "rolvervulling.toegekend",
+        ENTITY,
+        rolvervulling.id,
+        {
+            name: {"before": None, "after": value}
+            for name, value in {
+                "deelnemerId": deelnemer.id, "rolCode": rol.code, "geldigVan": data.geldig_van,
+                "geldigTot": data.geldig_tot, "status": rolvervulling.status, "release": rol.release,
+                "basisSoort": basis.value, "basisReferentie": referentie,
+            }.items()
+        },
+    )  # fmt: skip
+    return rolvervulling
+
+
+async def create_rolvervulling(
+    session: AsyncSession,
+    deelnemer_id: uuid.UUID,
+    data: RolvervullingCreate,
+    *,
+    actor: Actor,
+    clock: Clock,
+    verklaring_check: VerklaringCheck | _Registered | None = REGISTERED,
+) -> Rolvervulling:
+    """Grant a role in a transaction of its own (see :func:`grant_rolvervulling`)."""
+    problems = _check_input(data)
+    if problems:
+        raise ValidationFailed(problems)
+    async with audited_write(session, actor, clock) as tx:
+        return await grant_rolvervulling(tx, deelnemer_id, data, verklaring_check=verklaring_check)
+
+
+def close_rolvervulling(
+    tx: WriteTransaction, rolvervulling: Rolvervulling, einddatum: date, reden: str
+) -> None:
+    """End a rolvervulling from ``einddatum`` (never later than it already ended, never before it
+    began: one that had not started yet ends with an empty period) and record it."""
+    before = rolvervulling.geldig_tot
+    tot = einddatum if before is None else min(before, einddatum)
+    rolvervulling.geldig_tot = max(tot, rolvervulling.geldig_van)
+    rolvervulling.status = Vervullingstatus.BEEINDIGD.value
+    rolvervulling.wijzigingen.append(_history(tx, "beeindigd", rolvervulling.geldig_tot, reden))
+    tx.record(
+        "rolvervulling.beeindigd",
+        ENTITY,
+        rolvervulling.id,
+        {
+            "geldigTot": {"before": before, "after": rolvervulling.geldig_tot},
+            "status": {"before": Vervullingstatus.ACTIEF.value, "after": rolvervulling.status},
+            "reden": {"before": None, "after": reden},
+        },
+    )
+
+
+def check_beeindiging(data: Beeindiging, van: date, tot: date | None, today: date) -> list[InvalidParam]:
+    problems: list[InvalidParam] = []
+    if not data.reden.strip():
+        problems.append(InvalidParam("reden", "Geef de reden van de beëindiging.", "required"))
+    if data.einddatum < today:
+        problems.append(
+            InvalidParam(
+                "einddatum",
+                f"{data.einddatum.isoformat()} ligt in het verleden; "
+                "beëindigen kan niet met terugwerkende kracht, "
+                "zodat eerder gegeven antwoorden blijven kloppen.",
+                "in-past",
+            )
+        )
+    elif data.einddatum < van:
+        problems.append(InvalidParam("einddatum", f"De einddatum ligt vóór het begin ({van.isoformat()})."))
+    if tot is not None and data.einddatum > tot:
+        problems.append(
+            InvalidParam(
+                "einddatum", f"Dit eindigt al op {tot.isoformat()}; een latere einddatum verlengt niets."
+            )
+        )
+    return problems
+
+
+async def end_rolvervulling(
+    session: AsyncSession, rolvervulling_id: uuid.UUID, data: Beeindiging, *, actor: Actor, clock: Clock
+) -> Rolvervulling:
+    """End a rolvervulling from ``einddatum`` (the first day it no longer holds: today or later)."""
+    async with audited_write(session, actor, clock) as tx:
+        rolvervulling = await session.get(Rolvervulling, rolvervulling_id, populate_existing=True)
+        if rolvervulling is None:
+            raise NotFound(f"Er is geen rolvervulling met id {rolvervulling_id}.")
+        if rolvervulling.status == Vervullingstatus.BEEINDIGD:
+            raise InvalidTransition(
+                f"Deze rolvervulling is al beëindigd (geldig tot {rolvervulling.geldig_tot})."
+            )
+        problems = check_beeindiging(
+            data, rolvervulling.geldig_van, rolvervulling.geldig_tot, tx.now.astimezone(AMSTERDAM).date()
+        )
+        if problems:
+            raise ValidationFailed(problems)
+        close_rolvervulling(tx, rolvervulling, data.einddatum, data.reden.strip())
+    return rolvervulling
+
+
+async def end_rolvervullingen_for_verklaring(
+    tx: WriteTransaction, referentie: str, einddatum: date, reden: str
+) -> list[Rolvervulling]:
+    """End every active rolvervulling granted on verklaring ``referentie`` (for when a verklaring is
+    withdrawn), inside the caller's transaction."""
+    rows = await tx.session.scalars(
+        select(Rolvervulling).where(
+            Rolvervulling.basis_soort == Basissoort.VERKLARING.value,
+            Rolvervulling.basis_referentie == referentie,
+            Rolvervulling.status == Vervullingstatus.ACTIEF.value,
+        )
+    )
+    ended = list(rows.all())
+    for rolvervulling in ended:
+        close_rolvervulling(tx, rolvervulling, einddatum, reden)
+    return ended
+
+
+def close_ondersteuningsrelatie(
+    tx: WriteTransaction, relatie: Ondersteuningsrelatie, einddatum: date, reden: str
+) -> None:
+    """End an ondersteuningsrelatie from ``einddatum`` (clamped to its period) and record it."""
+    before = relatie.geldig_tot
+    tot = einddatum if before is None else min(before, einddatum)
+    relatie.geldig_tot = max(tot, relatie.geldig_van)
+    relatie.status = Vervullingstatus.BEEINDIGD.value
+    relatie.reden_einde = reden
+    tx.record(
+        "ondersteuningsrelatie.beeindigd",
+        RELATIE_ENTITY,
+        relatie.id,
+        {
+            "geldigTot": {"before": before, "after": relatie.geldig_tot},
+            "status": {"before": Vervullingstatus.ACTIEF.value, "after": relatie.status},
+            "reden": {"before": None, "after": reden},
+        },
+    )

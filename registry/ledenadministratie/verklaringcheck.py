@@ -1,0 +1,85 @@
+"""The hook through which the verklaringen domain vouches for a verklaring.
+
+A rolvervulling on basis ``verklaring`` refers to a verklaring by its reference. The register does not
+know verklaringen itself (``registry`` never imports ``verklaringen``): the verklaringen domain
+registers one :class:`VerklaringCheck` at start-up::
+
+    from registry.ledenadministratie.verklaringcheck import register_verklaring_check
+
+    register_verklaring_check(my_check)
+
+and the register asks it, inside the granting transaction, whether the referenced verklaring is valid
+for that deelnemer, role and start date. Without a registered check, a rolvervulling on basis
+``verklaring`` is refused, and so is every rolvervulling of a role that requires a verklaring.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclass(frozen=True, slots=True)
+class Verklaringvraag:
+    """What the register asks about a verklaring: is ``referentie`` a valid verklaring for this
+    deelnemer (known by its id and identificaties in ``soort:waarde`` form), this role, from
+    ``geldig_van``?"""
+
+    referentie: str
+    deelnemer_id: uuid.UUID
+    identificaties: tuple[str, ...]
+    rol_code: str
+    geldig_van: date
+
+
+@dataclass(frozen=True, slots=True)
+class Verklaringoordeel:
+    """The answer: ``geldig``, or not with a reason in Dutch that the register shows to the user."""
+
+    geldig: bool
+    reden: str | None = None
+
+    @classmethod
+    def ja(cls) -> Verklaringoordeel:
+        return cls(True)
+
+    @classmethod
+    def nee(cls, reden: str) -> Verklaringoordeel:
+        return cls(False, reden)
+
+
+class VerklaringCheck(Protocol):
+    """Checks a verklaring reference; runs in the register's write transaction (``session``), so a
+    verklaring flushed earlier in that transaction is visible."""
+
+    async def __call__(self, session: AsyncSession, vraag: Verklaringvraag) -> Verklaringoordeel: ...
+
+
+_registered: VerklaringCheck | None = None
+
+
+def register_verklaring_check(check: VerklaringCheck) -> None:
+    """Install the check (the verklaringen domain does this once; a second call replaces it)."""
+    global _registered  # noqa: PLW0603 — one process-wide hook, set at start-up
+    _registered = check
+
+
+def registered_verklaring_check() -> VerklaringCheck | None:
+    return _registered
+
+
+@contextmanager
+def verklaring_check_installed(check: VerklaringCheck | None) -> Iterator[None]:
+    """Use ``check`` (or none) within the block and restore the previous one after it."""
+    global _registered  # noqa: PLW0603
+    previous, _registered = _registered, check
+    try:
+        yield
+    finally:
+        _registered = previous
