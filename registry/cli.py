@@ -7,9 +7,6 @@ Domains add their own groups (``catalogue``, ``keys``, ``import``, ``verify`` â€
 from __future__ import annotations
 
 import asyncio
-import getpass
-import os
-import sys
 import tempfile
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -159,75 +156,6 @@ def demo(ctx: click.Context) -> None:
 
     for line in run_async(run()):
         click.echo(line)
-
-
-# --- user ---------------------------------------------------------------------------------------
-
-
-@main.group()
-def user() -> None:
-    """Portal accounts."""
-
-
-@user.command("create")
-@click.option("--email", required=True, help="Login name (e-mail address).")
-@click.option("--name", "display_name", help="Display name (default: the part before @).")
-@click.option(
-    "--role",
-    required=True,
-    type=click.Choice(["stelselbeheerder", "casemanager", "auditor", "deelnemer-contact"]),
-    help="Account role.",
-)
-@click.option("--deelnemer", "deelnemer_id", help="For deelnemer-contact: the deelnemer's id.")
-@click.option(
-    "--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt."
-)
-@click.pass_context
-def user_create(
-    ctx: click.Context,
-    email: str,
-    display_name: str | None,
-    role: str,
-    deelnemer_id: str | None,
-    password_stdin: bool,
-) -> None:
-    """Create a portal user."""
-    import uuid
-
-    from registry.accounts.services import create_user
-    from registry.audit.services import Actor
-    from registry.clock import SystemClock
-    from registry.database import create_engine, create_session_factory
-    from registry.errors import DomainError, ValidationFailed
-
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("Password: ")
-    settings = settings_of(ctx)
-
-    async def run() -> str:
-        engine = create_engine(settings)
-        try:
-            async with create_session_factory(engine)() as session:
-                created = await create_user(
-                    session,
-                    email=email,
-                    display_name=display_name or email.split("@", maxsplit=1)[0],
-                    role=role,
-                    password=password,
-                    deelnemer_id=uuid.UUID(deelnemer_id) if deelnemer_id else None,
-                    actor=Actor.cli(f"stelsel user create ({os.environ.get('USER', 'cli')})"),
-                    clock=SystemClock(),
-                )
-                return str(created.id)
-        finally:
-            await engine.dispose()
-
-    try:
-        user_id = run_async(run())
-    except ValidationFailed as exc:
-        raise click.ClickException("; ".join(f"{p.name}: {p.reason}" for p in exc.invalid_params)) from None
-    except (DomainError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"created user {email} ({role}) with id {user_id}")
 
 
 # --- check --------------------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
+@runtime_checkable  # handlers receive the clock as a dependency, which Litestar type-checks
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current moment, timezone-aware (UTC)."""

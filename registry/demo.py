@@ -23,9 +23,13 @@ DemoLoader = Callable[[DemoContext], Awaitable[list[str]]]
 
 
 async def load_demo(context: DemoContext) -> list[str]:
-    """Run each domain's ``demo_loader`` in registration order; returns what each one reported."""
+    """Run each domain's ``demo_loader``; returns what each one reported.
+
+    Loaders run in registration order, except that a module may set ``demo_order`` (default 0) to
+    run later, when its demo data refers to another domain's (e.g. a contact user to a deelnemer).
+    """
     report: list[str] = []
-    for module in domain_modules():
+    for module in sorted(domain_modules(), key=lambda module: int(getattr(module, "demo_order", 0))):
         loader: DemoLoader | None = getattr(module, "demo_loader", None)
         if loader is not None:
             report.extend(await loader(context))

@@ -53,6 +53,15 @@ _SLUGS = {
     503: "service-unavailable",
 }
 
+# Framework messages a user may see, in Dutch.
+_DETAILS = {
+    "CSRF token verification failed": (
+        "Het formulier is geweigerd: de beveiligingscode ontbreekt of klopt niet. Dat gebeurt als het "
+        "formulier van een andere site komt of te lang open heeft gestaan. Ga terug, laad de pagina "
+        "opnieuw en verstuur het formulier nog eens."
+    ),
+}
+
 
 class InvalidParamSchema(msgspec.Struct):
     """One invalid input field and the reason it was refused."""
@@ -125,6 +134,10 @@ def problem_response(
 
     template = f"errors/{problem.status if problem.status in _TITLES else 500}.html"
     try:
+        # A template renders after the handler returns; check here that it exists, so a missing
+        # error page falls back to plain text instead of turning the error into a 500.
+        if request.app.template_engine is not None:
+            request.app.template_engine.get_template(template)
         return PageTemplate(
             template_name=template,
             context={"problem": problem, "request": request},
@@ -176,7 +189,7 @@ def _http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException)
         404: "De gevraagde bron bestaat niet.",
         405: f"De methode {request.method} is hier niet toegestaan.",
         413: "Het verzoek is groter dan toegestaan.",
-    }.get(status, exc.detail or _TITLES.get(status, "Fout"))
+    }.get(status, _DETAILS.get(exc.detail, exc.detail) or _TITLES.get(status, "Fout"))
     if status >= 500:
         logger.error("%s %s %s: %s", status, request.method, request.url.path, exc.detail)
     else:

@@ -1,4 +1,4 @@
-"""Account tables: portal users, their server-side sessions, and API clients."""
+"""Account tables: portal users, their server-side sessions, password reset links and API clients."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 
 from advanced_alchemy.types import JsonB
 from advanced_alchemy.types.datetime import DateTimeUTC
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Uuid
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.database import Base
@@ -27,7 +27,11 @@ class User(Base):
     deelnemer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    # The confirmed TOTP secret (the second factor is on when set), a secret shown during enrolment
+    # but not yet confirmed with a code, and the last time step used (a code is accepted only once).
     totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
 
@@ -59,3 +63,16 @@ class ApiClient(Base):
     scopes: Mapped[list[str]] = mapped_column(JsonB, default=list)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class PasswordReset(Base):
+    """A one-time link to set a new password; the link holds a random token, the database its SHA-256."""
+
+    __tablename__ = "account_password_reset"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("account_user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -1,0 +1,34 @@
+"""Why a login is refused; the login page shows the message, the audit trail counts the attempt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from registry.errors import DomainError
+
+_LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
+BAD_CREDENTIALS = "Het e-mailadres of het wachtwoord klopt niet."
+
+
+class LoginFailed(DomainError):
+    """The credentials or the code were not accepted (deliberately vague about which part)."""
+
+    status = 400
+    title = "Inloggen mislukt"
+    type_slug = "login-failed"
+
+
+class AccountLocked(LoginFailed):
+    """Too many failed attempts: the account refuses every login until ``locked_until``."""
+
+    title = "Account geblokkeerd"
+    type_slug = "account-locked"
+
+    def __init__(self, locked_until: datetime) -> None:
+        local = locked_until.astimezone(_LOCAL_TIME)
+        super().__init__(
+            "Dit account is tijdelijk geblokkeerd na te veel mislukte inlogpogingen. "
+            f"Probeer het na {local:%H:%M} uur opnieuw, of vraag een beheerder het account te ontgrendelen."
+        )
+        self.locked_until = locked_until
