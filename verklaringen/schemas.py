@@ -42,12 +42,17 @@ class ContactpersoonInvoer(Invoer):
 
 
 class AanmeldingInvoer(Invoer):
-    """An application for a role that needs a verklaring, as the public form or an API client sends it."""
+    """An application for a role that needs a verklaring, as the public form or an API client sends it.
+
+    ``soort`` is the kind of organisation as the ledenadministratie knows it (gemeente,
+    zorgaanbieder, softwareleverancier, …; default ``overig``).
+    """
 
     organisatie: str
     identificaties: list[IdentificatieInvoer]
     rol: str
     contactpersoon: ContactpersoonInvoer
+    soort: str = "overig"
     motivatie: str = ""
 
 

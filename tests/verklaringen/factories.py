@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+import zlib
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -16,6 +18,7 @@ from verklaringen.attestation import (
     build_claims,
     sign_attestation,
 )
+from verklaringen.pdf import Bijlage
 from verklaringen.statuslist import StatusList, status_claim
 
 ISSUER = "https://stelselregister.example.nl"
@@ -95,3 +98,28 @@ class FixedStatusSource:
         if self.status_list_value is None or uri != self.uri:
             raise StatusUnavailable(["status_list:unknown_uri"])
         return self.status_list_value
+
+
+class FakePdfRenderer:
+    """A renderer that makes a tiny PDF in microseconds, with the attachments embedded the way a PDF
+    writer does (so the attestation can be read back); for tests that do not look at the layout."""
+
+    def __init__(self) -> None:
+        self.rendered: list[str] = []
+
+    def render(self, html: str, *, bijlagen: Sequence[Bijlage] = ()) -> bytes:
+        self.rendered.append(html)
+        parts = [b"%PDF-1.7\n%fake\n"]
+        number = 1
+        for bijlage in bijlagen:
+            stream = zlib.compress(bijlage.inhoud)
+            parts.append(
+                f"{number} 0 obj\n<< /Type /Filespec /F ({bijlage.naam}) /EF << /F {number + 1} 0 R >> >>\n"
+                f"endobj\n{number + 1} 0 obj\n<< /Type /EmbeddedFile /Filter /FlateDecode "
+                f"/Length {len(stream)} >>\nstream\n".encode()
+                + stream
+                + b"\nendstream\nendobj\n"
+            )
+            number += 2
+        parts.append(hashlib.sha256(html.encode()).hexdigest().encode() + b"\n%%EOF\n")
+        return b"".join(parts)
