@@ -161,6 +161,13 @@ class Samenwerkfunctie(msgspec.Struct, kw_only=True, frozen=True, rename="camel"
     documentstatus: str
 
 
+class SamenwerkfunctieInRelease(msgspec.Struct, kw_only=True, frozen=True, rename="camel"):
+    """One samenwerkfunctie and the release it comes from."""
+
+    release: ReleaseRef
+    samenwerkfunctie: Samenwerkfunctie
+
+
 class Grondslag(msgspec.Struct, kw_only=True, frozen=True, rename="camel"):
     """A law or treaty of the legal frame."""
 

@@ -51,6 +51,7 @@ __all__ = [
     "create_release",
     "current_release",
     "export_catalogue",
+    "get_release",
     "get_rol",
     "get_samenwerkfunctie",
     "list_grondslagen",
@@ -110,6 +111,13 @@ async def list_releases(session: AsyncSession, *, include_concept: bool = False)
         for release in await repository.all_releases(session)
         if _visible(release, include_concept)
     ]
+
+
+async def get_release(
+    session: AsyncSession, versie: str | None = None, *, include_concept: bool = False
+) -> schemas.Release:
+    """The release with this versie (default: the definitive one); ``NotFound`` if not visible."""
+    return repository.release_schema(await _release(session, versie, include_concept=include_concept))
 
 
 async def current_release(session: AsyncSession) -> schemas.Release | None:
