@@ -17,7 +17,7 @@ from registry.audit.services import Actor, verify_chain
 from registry.clock import Clock
 from roles import services
 from tests.conftest import LoginAs
-from tests.roles.test_pages import section, text_of
+from tests.roles.html import section, text_of
 
 pytestmark = pytest.mark.usefixtures("catalogus_1_2_0")
 

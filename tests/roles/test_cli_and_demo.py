@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.cli import main
@@ -69,3 +71,10 @@ async def test_the_demo_data_loads_release_1_2_0_once(
     current = await services.current_release(db)
     assert current is not None
     assert current.versie == "1.2.0"
+
+
+async def test_before_the_first_release_the_catalogue_page_says_so(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/catalogus")
+    assert response.status_code == 200
+    assert "Er is nog geen release van de catalogus gepubliceerd." in response.text
+    assert (await client.get("/api/v1/rollen")).status_code == 404

@@ -3,51 +3,19 @@ samenwerkfuncties, grondslagen and the samenwerkpatronen, for the current or an 
 
 from __future__ import annotations
 
-import re
-from html.parser import HTMLParser
-
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.audit.services import Actor
+from registry.clock import Clock
 from roles import services
+from tests.roles.html import section, text_of
 
 pytestmark = pytest.mark.usefixtures("catalogus_1_2_0")
 
 Client = AsyncTestClient[Litestar]
-
-
-class _Text(HTMLParser):
-    """The visible text of a page, with whitespace collapsed (what a reader sees)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in {"script", "style"}:
-            self._skip += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in {"script", "style"}:
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def text_of(html: str) -> str:
-    parser = _Text()
-    parser.feed(html)
-    return re.sub(r"\s+", " ", "".join(parser.parts)).strip()
-
-
-def section(html: str, heading_id: str) -> str:
-    """The HTML of the <section> labelled by the heading with this id."""
-    start = html.index(">", html.index(f'aria-labelledby="{heading_id}"')) + 1
-    return html[start : html.index("</section>", start)]
 
 
 async def test_a_visitor_reads_the_roles_grouped_by_roltype(client: Client) -> None:
@@ -137,7 +105,9 @@ async def test_unknown_role_or_release_is_a_404_page(client: Client) -> None:
     assert (await client.get("/catalogus", params={"release": "9.9.9"})).status_code == 404
 
 
-async def test_a_concept_release_is_not_public(client: Client, db, clock, beheerder) -> None:  # type: ignore[no-untyped-def]
+async def test_a_concept_release_is_not_public(
+    client: Client, db: AsyncSession, clock: Clock, beheerder: Actor
+) -> None:
     await services.create_release(db, "1.3.0", actor=beheerder, clock=clock)
     assert (await client.get("/catalogus", params={"release": "1.3.0"})).status_code == 404
     switcher = (await client.get("/catalogus")).text
