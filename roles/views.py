@@ -102,6 +102,8 @@ async def _shared(
 async def catalogus(
     request: Request[Any, Any, Any], db_session: DbSession, release: str | None = ReleaseParam
 ) -> Template:
+    if release is None and await services.current_release(db_session) is None:
+        return page(request, "roles/leeg.html")
     found, rollen = await services.list_rollen(
         db_session, release, include_concept=may_read_concepts(request)
     )
