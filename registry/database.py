@@ -7,15 +7,17 @@ the model/migration agreement test).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from advanced_alchemy.base import UUIDAuditBase, orm_registry
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
+from sqlalchemy.util import await_only
 
 from registry.settings import Settings
 
@@ -38,15 +40,45 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.close()
 
 
+def _checkout_ping(timeout: float) -> Callable[[Any, ConnectionPoolEntry, PoolProxiedConnection], None]:
+    """A liveness check on every pool checkout that gives up after ``timeout`` seconds.
+
+    SQLAlchemy's ``pool_pre_ping`` waits as long as any statement may take (``command_timeout``), so
+    a database that stops answering (frozen, or unreachable behind a network fault) would hold each
+    request that long. Here a ping that times out ends the request at once (``TimeoutError``, which
+    :mod:`registry.problems` answers with 503); a ping that fails because the connection died (the
+    server restarted) asks the pool for a fresh connection, so service resumes by itself.
+    """
+
+    def ping(dbapi_connection: Any, _record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
+        driver = dbapi_connection.driver_connection  # the asyncpg connection
+        try:
+            # simple-query protocol: no prepared statement, so poolers in transaction mode are fine
+            await_only(driver.execute("SELECT 1", timeout=timeout))
+        except TimeoutError:
+            driver.terminate()  # no graceful goodbye to a database that does not answer
+            raise TimeoutError(f"the database did not answer within {timeout:g} s") from None
+        except Exception as exc:
+            driver.terminate()
+            raise DisconnectionError(f"pooled connection is dead: {exc!r}") from exc
+        except BaseException:
+            driver.terminate()  # cancelled mid-ping: the connection's state is unknown
+            raise
+
+    return ping
+
+
 def create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
     """An async engine for the configured database, with per-dialect connection settings."""
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    options: dict[str, Any]
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         options = {"connect_args": {"timeout": 15}}
     else:
         timeout = settings.database_timeout_seconds
-        options |= {
+        options = {
+            # _checkout_ping replaces pool_pre_ping (see there)
+            "pool_pre_ping": False,
             "pool_size": 10,
             "max_overflow": 10,
             "pool_timeout": timeout,
@@ -55,6 +87,8 @@ def create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
     engine = create_async_engine(settings.database_url, **(options | overrides))
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    else:
+        event.listen(engine.sync_engine.pool, "checkout", _checkout_ping(settings.database_timeout_seconds))
     return engine
 
 
