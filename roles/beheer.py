@@ -92,6 +92,11 @@ async def _submit(
     return response
 
 
+async def _confirmed(request: AnyRequest) -> bool:
+    """Whether the form came from the confirmation page (publishing and removing ask first)."""
+    return _text(await request.form(), "bevestigd") == "ja"
+
+
 def _context(request: AnyRequest, **context: Any) -> dict[str, Any]:
     return {
         "kan_beheren": _kan_beheren(request),
@@ -323,6 +328,8 @@ class BeheerCatalogusController(Controller):
                 request, db_session, versie, fout or "; ".join(errors.values()), status
             )
 
+        if not await _confirmed(request):
+            return Redirect(path=_url(versie, "publiceren"), status_code=303)
         return await _submit(
             request,
             lambda: services.publish_release(db_session, versie, actor=_actor(request), clock=clock),
@@ -462,6 +469,8 @@ class BeheerCatalogusController(Controller):
     async def remove_rol(
         self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str, code: str
     ) -> Response[Any]:
+        if not await _confirmed(request):
+            return Redirect(path=_url(versie, "rollen", code, "verwijderen"), status_code=303)
         return await _submit(
             request,
             lambda: editing.remove_rol(db_session, versie, code, actor=_actor(request), clock=clock),

@@ -135,7 +135,9 @@ async def test_the_differences_between_two_releases(
         actor=beheerder,
         clock=clock,
     )
-    # a concept is not public, not even its differences
+    # a concept is not public: not listed, not found, not even its differences
+    assert (await client.get("/api/v1/releases")).json()["total"] == 1
+    assert (await client.get("/api/v1/releases/1.3.0")).status_code == 404
     assert (await client.get("/api/v1/releases/1.3.0/verschillen")).status_code == 404
     await services.start_consultatie(db, "1.3.0", actor=beheerder, clock=clock)
     response = await client.get("/api/v1/releases/1.3.0/verschillen", params={"tenOpzichteVan": "1.2.0"})

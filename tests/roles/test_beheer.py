@@ -95,6 +95,8 @@ async def test_a_stelselbeheerder_creates_edits_compares_and_publishes_a_release
     confirmation_text = text_of(confirmation.text)
     assert "Release 1.2.0 vervalt" in confirmation_text
     assert "Het stelsel toetst dit jaarlijks." in confirmation_text
+    unconfirmed = await submit(client, f"{BASE}/1.3.0/publiceren")
+    assert unconfirmed.headers["location"] == f"{BASE}/1.3.0/publiceren"  # back to the confirmation
     published = await follow(client, await submit(client, f"{BASE}/1.3.0/publiceren", {"bevestigd": "ja"}))
     assert "Release 1.3.0 is gepubliceerd" in text_of(published.text)
 
@@ -243,3 +245,22 @@ async def test_a_beheerder_sees_concepts_on_the_public_pages(
     export = await client.get(f"{BASE}/1.3.0/export")
     assert export.status_code == 200
     assert 'versie = "1.3.0"' in export.text
+
+
+@pytest.mark.usefixtures("stelselbeheerder")
+async def test_removing_a_role_asks_for_confirmation_first(client: Client, db: AsyncSession) -> None:
+    await follow(client, await submit(client, f"{BASE}/releases", {"versie": "1.3.0"}))
+    confirmation = await client.get(f"{BASE}/1.3.0/rollen/stelsel-expert/verwijderen")
+    assert "Wat er gebeurt als u bevestigt" in text_of(confirmation.text)
+    unconfirmed = await submit(client, f"{BASE}/1.3.0/rollen/stelsel-expert/verwijderen")
+    assert unconfirmed.headers["location"] == f"{BASE}/1.3.0/rollen/stelsel-expert/verwijderen"
+    assert await services.rol_exists(db, "stelsel-expert", "1.3.0")
+    removed = await follow(
+        client, await submit(client, f"{BASE}/1.3.0/rollen/stelsel-expert/verwijderen", {"bevestigd": "ja"})
+    )
+    assert "De rol stelsel-expert is verwijderd uit release 1.3.0." in text_of(removed.text)
+    assert not await services.rol_exists(db, "stelsel-expert", "1.3.0")
+    assert await services.rol_exists(db, "stelsel-expert", "1.2.0")
+    refused = await submit(client, f"{BASE}/1.3.0/rollen/procesregisseur/verwijderen", {"bevestigd": "ja"})
+    assert refused.status_code == 409
+    assert "andere rollen verwijzen ernaar" in text_of(refused.text)
