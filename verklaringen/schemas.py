@@ -316,3 +316,58 @@ class Verificatie(Schema):
     status: str
     claims: dict[str, Any] | None
     verklaring: str | None
+
+
+# --- page forms -------------------------------------------------------------------------------------
+
+
+class Formulier(msgspec.Struct, rename="camel", kw_only=True):
+    """Base of the page forms: every field arrives as text, absent fields keep their default."""
+
+
+class AanmeldFormulier(Formulier):
+    """The public aanmeldformulier. ``website`` is a honeypot: people leave it empty, bots do not.
+    ``formulierSleutel`` is a random key put in the form when it is shown, so that sending it twice
+    gives the first answer."""
+
+    organisatie: str = ""
+    soort: str = "overig"
+    kvk: str = ""
+    andere_soort: str = ""
+    andere_waarde: str = ""
+    rol: str = ""
+    contact_naam: str = ""
+    contact_email: str = ""
+    contact_telefoon: str = ""
+    motivatie: str = ""
+    website: str = ""
+    formulier_sleutel: str = ""
+
+
+class ToewijzingFormulier(Formulier):
+    casemanager: str = ""
+
+
+class VoorstelFormulier(Formulier):
+    voorstel: str = ""
+    motivering: str = ""
+    geldigheid_maanden: str = "24"
+
+
+class BesluitFormulier(Formulier):
+    uitkomst: str = ""
+    reden: str = ""
+
+
+class OndertekenFormulier(Formulier):
+    akkoord: str = ""
+    document_hash: str = ""
+
+
+class RedenFormulier(Formulier):
+    reden: str = ""
+    bevestigd: str = ""
+
+
+class VerifieerFormulier(Formulier):
+    token: str = ""
