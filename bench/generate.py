@@ -768,7 +768,9 @@ def _fast_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-async def fill(register: Register, total: int, seed: int, audit: str) -> dict[str, Any]:
+async def fill(
+    register: Register, total: int, seed: int, audit: str, verklaringen_per_state: int
+) -> dict[str, Any]:
     engine = create_engine(register.settings())
     if register.is_sqlite:
         event.listen(engine.sync_engine, "connect", _fast_sqlite)
@@ -807,9 +809,11 @@ async def fill(register: Register, total: int, seed: int, audit: str) -> dict[st
             writing = asyncio.create_task(write(rows))
         if writing is not None:
             await writing
-        counts.update(await _generate_verklaringen(engine, builder, existing))
-        await _bulk_event(engine, counts, seed, total)
         seconds = time.perf_counter() - started
+        await _bulk_event(engine, counts, seed, total)
+        verklaringen = await _generate_verklaringen(
+            engine, register, builder, existing, verklaringen_per_state
+        )
         if register.is_sqlite:
             async with engine.connect() as connection:
                 await connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
@@ -827,6 +831,7 @@ async def fill(register: Register, total: int, seed: int, audit: str) -> dict[st
             "audit": audit,
             "rows": counts,
             "insert_seconds": round(seconds, 2),
+            **verklaringen,
             "catalogue_release": builder.catalogue.release,
             "identificaties": samples.identificaties,
             "deelnemer_ids": samples.deelnemer_ids,
@@ -839,14 +844,18 @@ async def fill(register: Register, total: int, seed: int, audit: str) -> dict[st
 
 
 async def _generate_verklaringen(
-    engine: AsyncEngine, builder: RegisterBuilder, existing: set[str]
-) -> dict[str, int]:
-    """Verklaringen in every state, once the verklaringen tables exist (see :mod:`bench.verklaringen`)."""
-    if "verklaring" not in existing:
-        return {}
+    engine: AsyncEngine, register: Register, builder: RegisterBuilder, existing: set[str], per_state: int
+) -> dict[str, Any]:
+    """Verklaringen in every state through the real process, once the verklaringen tables exist."""
+    if "verklaring" not in existing or per_state == 0:
+        return {"verklaringen": {}, "verklaringen_seconds": 0.0}
     from bench import verklaringen
 
-    return await verklaringen.generate(engine, builder.rng, builder.samples.deelnemer_ids, ACTOR)
+    started = time.perf_counter()
+    counts, _geldig = await verklaringen.generate(
+        engine, register.settings(), builder.rng, builder.taken[IdentificatieSoort.KVK], per_state
+    )
+    return {"verklaringen": counts, "verklaringen_seconds": round(time.perf_counter() - started, 2)}
 
 
 async def _bulk_event(engine: AsyncEngine, counts: dict[str, int], seed: int, total: int) -> None:
@@ -890,6 +899,7 @@ def generate(
     seed: int = 2026,
     audit: str = "full",
     postgres_server: str | None = None,
+    verklaringen_per_state: int = 2,
 ) -> dict[str, Any]:
     """Make ``register`` afresh with ``total`` deelnemers; returns (and writes) its workload."""
     started = time.perf_counter()
@@ -904,7 +914,7 @@ def generate(
     settings = register.settings()
     migrate.upgrade(settings)
     KeyRing(settings.keys_dir).generate()
-    workload = asyncio.run(fill(register, total, seed, audit))
+    workload = asyncio.run(fill(register, total, seed, audit, verklaringen_per_state))
     workload["generate_seconds"] = round(time.perf_counter() - started, 2)
     register.write_workload(workload)
     return workload
@@ -922,6 +932,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--database", default="stelsel_bench", help="PostgreSQL database name (recreated)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
+        "--verklaringen-per-state", type=int, default=2, help="verklaringen per process state (0: none)"
+    )
+    parser.add_argument(
         "--audit",
         choices=("full", "head"),
         default="full",
@@ -933,7 +946,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     else:
         register = Register.sqlite(args.out)
     workload = generate(
-        register, args.deelnemers, seed=args.seed, audit=args.audit, postgres_server=args.postgres
+        register,
+        args.deelnemers,
+        seed=args.seed,
+        audit=args.audit,
+        postgres_server=args.postgres,
+        verklaringen_per_state=args.verklaringen_per_state,
     )
     print(
         json.dumps(
