@@ -91,7 +91,8 @@ async def _shared(
             {
                 "label": label,
                 "href": href + query,
-                "active": path == href or (href != "/catalogus" and path.startswith(href + "/")),
+                "active": path == href
+                or path.startswith((href if href != "/catalogus" else "/catalogus/rollen") + "/"),
             }
             for label, href in sections
         ],
