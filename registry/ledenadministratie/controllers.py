@@ -12,25 +12,27 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.accounts.permissions import Permission, principal_of
 from registry.api import API_PREFIX, Page, PageRequest, paginated
 from registry.clock import Clock
 from registry.ledenadministratie import schemas, services
-from registry.ledenadministratie.antwoord import answer
+from registry.ledenadministratie.antwoord import ANSWER_TYP, answer
 from registry.ledenadministratie.peildatum import parse_peildatum
 from registry.ledenadministratie.ratelimit import rate_limit
 
 PUBLIC = {"public": True}
 SIGNED = (
-    " Met `Accept: application/jwt` komt het antwoord als ondertekende JWS (typ `lookup-response+jwt`), te "
+    f" Met `Accept: application/jwt` komt het antwoord als ondertekende JWS (typ `{ANSWER_TYP}`), te "
     "controleren met /.well-known/jwks.json."
 )
 Peildatum = Annotated[
     str | None,
-    Parameter(
+    QueryParameter(
+        name="peildatum",
         description=(
             "Antwoord zoals het register er op dit moment voor stond: een datum (2025-06-01, 00:00 "
             "Nederlandse tijd) of een tijdstip met tijdzone (2025-06-01T14:30:00+02:00). Standaard: nu."
@@ -66,24 +68,34 @@ class LookupController(Controller):
     async def list_deelnemers(
         self,
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        clock: Clock,
-        paging: PageRequest,
+        db_session: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        paging: NamedDependency[PageRequest],
         zoek: Annotated[
-            str | None, Parameter(description="Begin van de naam, of een nummer.", max_length=200)
+            str | None,
+            QueryParameter(name="zoek", description="Begin van de naam, of een nummer.", max_length=200),
         ] = None,
         identificatie: Annotated[
-            str | None, Parameter(description="soort:waarde, bijvoorbeeld kvk:12345678.", max_length=60)
+            str | None,
+            QueryParameter(
+                name="identificatie", description="soort:waarde, bijvoorbeeld kvk:12345678.", max_length=60
+            ),
         ] = None,
         rol: Annotated[
-            str | None, Parameter(description="Code van een rol uit de catalogus.", max_length=80)
+            str | None,
+            QueryParameter(name="rol", description="Code van een rol uit de catalogus.", max_length=80),
         ] = None,
         status: Annotated[
-            str | None, Parameter(description="aangemeld, actief, geschorst of beeindigd.", max_length=20)
+            str | None,
+            QueryParameter(
+                name="status", description="aangemeld, actief, geschorst of beeindigd.", max_length=20
+            ),
         ] = None,
-        soort: Annotated[str | None, Parameter(description="Soort organisatie.", max_length=40)] = None,
+        soort: Annotated[
+            str | None, QueryParameter(name="soort", description="Soort organisatie.", max_length=40)
+        ] = None,
         regio: Annotated[
-            str | None, Parameter(description="Naam van de regio, exact.", max_length=200)
+            str | None, QueryParameter(name="regio", description="Naam van de regio, exact.", max_length=200)
         ] = None,
         peildatum: Peildatum = None,
     ) -> Response[Page[schemas.Deelnemer]]:
@@ -102,16 +114,15 @@ class LookupController(Controller):
         summary="Eén deelnemer",
         description=(
             "Een deelnemer op id of op identificatie (`/deelnemers/kvk:12345678`), zoals hij op de peildatum "
-            "in "
-            "het register stond: status, rollen en ondersteuningsrelaties." + SIGNED
+            "in het register stond: status, rollen en ondersteuningsrelaties." + SIGNED
         ),
     )
     async def get_deelnemer(
         self,
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        clock: Clock,
-        id: Annotated[str, Parameter(description="Id (uuid) of identificatie soort:waarde.")],
+        db_session: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        id: Annotated[str, PathParameter(description="Id (uuid) of identificatie soort:waarde.")],
         peildatum: Peildatum = None,
     ) -> Response[schemas.Deelnemer]:
         moment = parse_peildatum(peildatum, clock.now())
@@ -127,10 +138,10 @@ class LookupController(Controller):
     async def list_rollen(
         self,
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        clock: Clock,
-        paging: PageRequest,
-        id: Annotated[str, Parameter(description="Id (uuid) of identificatie soort:waarde.")],
+        db_session: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        paging: NamedDependency[PageRequest],
+        id: Annotated[str, PathParameter(description="Id (uuid) of identificatie soort:waarde.")],
         peildatum: Peildatum = None,
     ) -> Response[Page[schemas.Rolvervulling]]:
         moment = parse_peildatum(peildatum, clock.now())
@@ -144,20 +155,26 @@ class LookupController(Controller):
         description=(
             "Of de deelnemer de rol op de peildatum vervult, sinds en tot wanneer, op welke basis en onder "
             "welke release van de catalogus; zo niet, waarom niet (`redenCode`, `reden`). Een geschorste "
-            "deelnemer "
-            "houdt zijn rolvervullingen, maar ze gelden niet zolang hij geschorst is." + SIGNED
+            "deelnemer houdt zijn rolvervullingen, maar ze gelden niet zolang hij geschorst is. `deelnemer` "
+            "en `rol` zijn verplicht." + SIGNED
         ),
     )
     async def rolcheck(
         self,
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        clock: Clock,
+        db_session: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
         deelnemer: Annotated[
             str,
-            Parameter(description="Id of identificatie van de deelnemer, bijv. oin:00000001823288444000."),
-        ],
-        rol: Annotated[str, Parameter(description="Code van de rol uit de catalogus.", max_length=80)],
+            QueryParameter(
+                name="deelnemer",
+                description="Id of identificatie van de deelnemer, bijv. oin:00000001823288444000.",
+                max_length=60,
+            ),
+        ] = "",
+        rol: Annotated[
+            str, QueryParameter(name="rol", description="Code van de rol uit de catalogus.", max_length=80)
+        ] = "",
         peildatum: Peildatum = None,
     ) -> Response[schemas.Rolcheck]:
         moment = parse_peildatum(peildatum, clock.now())
@@ -169,16 +186,15 @@ class LookupController(Controller):
         summary="Dienstverleners",
         description=(
             "De actieve deelnemers met de rol dienstverlener op de peildatum, met de taken die ze "
-            "ondersteunen en "
-            "de deelnemers die ze ondersteunen." + SIGNED
+            "ondersteunen en de deelnemers die ze ondersteunen." + SIGNED
         ),
     )
     async def list_dienstverleners(
         self,
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        clock: Clock,
-        paging: PageRequest,
+        db_session: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        paging: NamedDependency[PageRequest],
         peildatum: Peildatum = None,
     ) -> Response[Page[schemas.Dienstverlener]]:
         moment = parse_peildatum(peildatum, clock.now())
@@ -192,17 +208,17 @@ class LookupController(Controller):
         description=(
             "Alle wijzigingen aan deelnemers, rolvervullingen en ondersteuningsrelaties met een volgnummer "
             "groter dan `sinds`, oudste eerst, met alleen openbare gegevens. Bewaar het hoogste `seq` en "
-            "vraag "
-            "de volgende keer vanaf daar." + SIGNED
+            "vraag de volgende keer vanaf daar." + SIGNED
         ),
     )
     async def list_wijzigingen(
         self,
         request: Request[Any, Any, Any],
-        db_session: AsyncSession,
-        paging: PageRequest,
+        db_session: NamedDependency[AsyncSession],
+        paging: NamedDependency[PageRequest],
         sinds: Annotated[
-            int, Parameter(description="Laatst geziene volgnummer (0: vanaf het begin).", ge=0)
+            int,
+            QueryParameter(name="sinds", description="Laatst geziene volgnummer (0: vanaf het begin).", ge=0),
         ] = 0,
     ) -> Response[Page[schemas.Wijziging]]:
         items, total = await services.list_wijzigingen(db_session, sinds, paging)

@@ -1,9 +1,372 @@
-"""Demo data of the ledenadministratie (filled in below)."""
+"""Demo data of the ledenadministratie: a realistic register of a few dozen deelnemers.
+
+Gemeenten (by their real names, with their jeugdzorgregio), politie-eenheden, Veilig Thuis
+organisations, jeugdhulp- and zorgaanbieders, gecertificeerde instellingen, onderwijs and
+dienstverleners; the organisations other than public bodies are invented. Identificaties are
+generated well-formed from a fixed seed, so every run gives the same register; one dienstverlener has
+KvK-nummer 90000001 (the demo deelnemer-contact account belongs to it).
+
+There is some history: deelnemers were aangemeld and made actief over the last two years, one is
+geschorst, one beëindigd, two are still aangemeld, and one gemeente was bronhouder last year but is
+not any more. Dienstverleners hold their role on a demo verklaring (``DEMO-VK-…``), vouched for by
+the loader itself rather than by the verklaringen domain.
+
+Loading is idempotent: when the deelnemer with KvK 90000001 exists, nothing is added.
+"""
 
 from __future__ import annotations
 
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.audit.services import Actor
+from registry.clock import Clock
 from registry.demo import DemoContext
+from registry.ledenadministratie.catalogus import DIENSTVERLENER, CatalogusOntbreekt, catalogus_rol
+from registry.ledenadministratie.identifiers import IdentificatieSoort, generate_valid
+from registry.ledenadministratie.models import DeelnemerIdentificatie
+from registry.ledenadministratie.peildatum import AMSTERDAM
+from registry.ledenadministratie.schemas import (
+    AdresInvoer,
+    BasisInvoer,
+    Beeindiging,
+    ContactpersoonInvoer,
+    DeelnemerCreate,
+    IdentificatieInvoer,
+    OndersteuningsrelatieCreate,
+    RolvervullingCreate,
+)
+from registry.ledenadministratie.services import (
+    change_deelnemer_status,
+    create_deelnemer,
+    create_ondersteuningsrelatie,
+    create_rolvervulling,
+    end_rolvervulling,
+)
+from registry.ledenadministratie.verklaringcheck import Verklaringoordeel, Verklaringvraag
+
+DEMO_KVK = "90000001"
+SEED = 20261123
+ACTOR = Actor.system("demo")
+
+# Per gemeente: naam, jeugdzorgregio, plaats, and the postcode, straat and huisnummer of its town hall.
+GEMEENTEN = (
+    ("Gemeente Amsterdam", "Jeugdzorgregio Amsterdam-Amstelland", "Amsterdam", "1011 PN", "Amstel", "1"),
+    ("Gemeente Rotterdam", "Jeugdzorgregio Rijnmond", "Rotterdam", "3011 AD", "Coolsingel", "40"),
+    ("Gemeente 's-Gravenhage", "Jeugdzorgregio Haaglanden", "Den Haag", "2511 BT", "Spui", "70"),
+    ("Gemeente Utrecht", "Jeugdzorgregio Utrecht Stad", "Utrecht", "3521 AZ", "Stadsplateau", "1"),
+    ("Gemeente Eindhoven", "Jeugdzorgregio Zuidoost-Brabant", "Eindhoven", "5611 EM", "Stadhuisplein", "10"),
+    ("Gemeente Groningen", "Jeugdzorgregio Groningen", "Groningen", "9712 HW", "Grote Markt", "1"),
+    ("Gemeente Tilburg", "Jeugdzorgregio Hart van Brabant", "Tilburg", "5038 TC", "Stadhuisplein", "130"),
+    ("Gemeente Almere", "Jeugdzorgregio Flevoland", "Almere", "1315 HR", "Stadhuisplein", "1"),
+    (
+        "Gemeente Nijmegen",
+        "Jeugdzorgregio Rijk van Nijmegen",
+        "Nijmegen",
+        "6511 PK",
+        "Korte Nieuwstraat",
+        "6",
+    ),
+    ("Gemeente Enschede", "Jeugdzorgregio Twente", "Enschede", "7511 JD", "Langestraat", "24"),
+    ("Gemeente Hengelo", "Jeugdzorgregio Twente", "Hengelo", "7551 EA", "Hazenweg", "120"),
+    ("Gemeente Zwolle", "Jeugdzorgregio IJsselland", "Zwolle", "8011 PK", "Grote Kerkplein", "15"),
+    ("Gemeente Leeuwarden", "Jeugdzorgregio Fryslân", "Leeuwarden", "8911 BK", "Oldehoofsterkerkhof", "2"),
+    ("Gemeente Súdwest-Fryslân", "Jeugdzorgregio Fryslân", "Sneek", "8601 CG", "Marktstraat", "15"),
+    ("Gemeente Maastricht", "Jeugdzorgregio Zuid-Limburg", "Maastricht", "6211 CD", "Mosae Forum", "10"),
+    ("Gemeente Arnhem", "Jeugdzorgregio Centraal Gelderland", "Arnhem", "6811 EJ", "Koningstraat", "38"),
+)
+POLITIE = (
+    ("Politie Eenheid Amsterdam", "Veiligheidsregio Amsterdam-Amstelland", "Amsterdam"),
+    ("Politie Eenheid Rotterdam", "Veiligheidsregio Rotterdam-Rijnmond", "Rotterdam"),
+    ("Politie Eenheid Midden-Nederland", "Veiligheidsregio Utrecht", "Utrecht"),
+    ("Politie Eenheid Oost-Nederland", "Veiligheidsregio Twente", "Enschede"),
+    ("Politie Eenheid Noord-Nederland", "Veiligheidsregio Fryslân", "Leeuwarden"),
+)
+VEILIG_THUIS = (
+    ("Veilig Thuis Amsterdam-Amstelland", "Veiligheidsregio Amsterdam-Amstelland", "Amsterdam"),
+    ("Veilig Thuis Rotterdam Rijnmond", "Veiligheidsregio Rotterdam-Rijnmond", "Rotterdam"),
+    ("Veilig Thuis Utrecht", "Veiligheidsregio Utrecht", "Utrecht"),
+    ("Veilig Thuis Twente", "Veiligheidsregio Twente", "Enschede"),
+    ("Veilig Thuis Fryslân", "Veiligheidsregio Fryslân", "Leeuwarden"),
+)
+# Per organisation: naam, soort, regio and plaats.
+ORGANISATIES = (
+    ("Stichting Kompasroute Jeugdhulp", "jeugdhulpaanbieder", "Jeugdzorgregio Utrecht Stad", "Utrecht"),
+    ("Jeugdhulp Rivierenland Samen", "jeugdhulpaanbieder", "Jeugdzorgregio Rijk van Nijmegen", "Nijmegen"),
+    ("Stichting Opgroeien Noordwest", "jeugdhulpaanbieder", "Jeugdzorgregio Groningen", "Groningen"),
+    ("Jeugdteam Zuidkust B.V.", "jeugdhulpaanbieder", "Jeugdzorgregio Rijnmond", "Rotterdam"),
+    ("Zorggroep Lindehof", "zorgaanbieder", "Jeugdzorgregio Twente", "Hengelo"),
+    ("GGZ Westerkwartier Zorg", "zorgaanbieder", "Jeugdzorgregio Groningen", "Groningen"),
+    ("Thuiszorg De Brugwachter", "zorgaanbieder", "Jeugdzorgregio Haaglanden", "Den Haag"),
+    (
+        "Stichting Jeugdbescherming Lage Landen",
+        "gecertificeerde-instelling",
+        "Jeugdzorgregio Haaglanden",
+        "Den Haag",
+    ),
+    (
+        "Gecertificeerde Instelling Oostrand",
+        "gecertificeerde-instelling",
+        "Jeugdzorgregio Twente",
+        "Enschede",
+    ),
+    (
+        "Samenwerkingsverband Passend Onderwijs Eemvallei",
+        "onderwijs",
+        "Jeugdzorgregio Utrecht Stad",
+        "Amersfoort",
+    ),
+    ("Zorg- en Veiligheidshuis Midden-Holland", "overig", "Veiligheidsregio Hollands Midden", "Gouda"),
+)
+# (naam, plaats); the first one gets KvK 90000001
+DIENSTVERLENERS = (
+    ("Koppelpunt Dienstverlening B.V.", "Utrecht"),
+    ("Ketenlink Coöperatie U.A.", "Zwolle"),
+    ("Regionaal Servicecentrum Jeugd Oost", "Enschede"),
+    ("Samenwerkdata B.V.", "Rotterdam"),
+)
+VOORNAMEN = (
+    "Anouk",
+    "Bram",
+    "Daan",
+    "Eva",
+    "Fleur",
+    "Hamza",
+    "Iris",
+    "Jesse",
+    "Lotte",
+    "Mohamed",
+    "Noor",
+    "Sem",
+)
+ACHTERNAMEN = (
+    "de Vries",
+    "Jansen",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "El Idrissi",
+    "Mulder",
+    "de Boer",
+    "Bos",
+)
+POSTCODE_LETTERS = ("AB", "CD", "GH", "KL", "RT")
+FUNCTIES = ("Privacy officer", "Informatiemanager", "Functioneel beheerder", "Teamleider jeugd", "CISO")
+
+
+class DemoVerklaringen:
+    """Vouches for the demo verklaringen this loader refers to, and nothing else."""
+
+    async def __call__(self, session: AsyncSession, vraag: Verklaringvraag) -> Verklaringoordeel:
+        if vraag.referentie.startswith("DEMO-VK-") and vraag.rol_code == DIENSTVERLENER:
+            return Verklaringoordeel.ja()
+        return Verklaringoordeel.nee(f"{vraag.referentie} is geen demoverklaring.")
+
+
+@dataclass
+class _Loader:
+    session: AsyncSession
+    clock: Clock
+    rng: random.Random
+    today: date
+    report: list[str] = field(default_factory=list)
+
+    def moment(self, day: date) -> datetime:
+        return datetime.combine(day, time(9, 30), tzinfo=AMSTERDAM)
+
+    def contact(self, domein: str) -> ContactpersoonInvoer:
+        voornaam, achternaam = self.rng.choice(VOORNAMEN), self.rng.choice(ACHTERNAMEN)
+        local = f"{voornaam}.{achternaam}".lower().replace(" ", "")
+        return ContactpersoonInvoer(
+            naam=f"{voornaam} {achternaam}",
+            functie=self.rng.choice(FUNCTIES),
+            email=f"{local}@{domein}",
+            telefoon=" ".join(
+                (
+                    f"0{self.rng.randrange(10, 80)}",
+                    str(self.rng.randrange(100, 999)),
+                    str(self.rng.randrange(1000, 9999)),
+                )
+            ),
+        )
+
+    async def deelnemer(
+        self,
+        naam: str,
+        soort: str,
+        regio: str,
+        plaats: str,
+        soorten: tuple[IdentificatieSoort, ...],
+        *,
+        kvk: str | None = None,
+        adres: AdresInvoer | None = None,
+        actief: bool = True,
+    ) -> uuid.UUID:
+        domein = "".join(teken for teken in naam.lower() if teken.isalnum())[:24] + ".example"
+        identificaties = [
+            IdentificatieInvoer(
+                soort="kvk", waarde=kvk or generate_valid(IdentificatieSoort.KVK, self.rng).waarde
+            )
+        ] + [IdentificatieInvoer(soort=s.value, waarde=generate_valid(s, self.rng).waarde) for s in soorten]
+        aangemeld = self.today - timedelta(days=self.rng.randrange(560, 700))
+        deelnemer = await create_deelnemer(
+            self.session,
+            DeelnemerCreate(
+                naam=naam,
+                soort=soort,
+                identificaties=identificaties,
+                adres=adres
+                or AdresInvoer(
+                    straat=self.rng.choice(("Stationsplein", "Kerkstraat", "Havenweg", "Molenstraat")),
+                    huisnummer=str(self.rng.randrange(1, 200)),
+                    postcode=f"{self.rng.randrange(1000, 9999)} {self.rng.choice(POSTCODE_LETTERS)}",
+                    plaats=plaats,
+                ),
+                regio=regio,
+                website=f"https://www.{domein}",
+                contactpersonen=[self.contact(domein) for _ in range(self.rng.randrange(1, 3))],
+                aangemeld_op=self.moment(aangemeld),
+            ),
+            actor=ACTOR,
+            clock=self.clock,
+        )
+        if actief:
+            await change_deelnemer_status(
+                self.session, deelnemer.id, "actief", "Aansluiting afgerond", actor=ACTOR, clock=self.clock,
+                ingang=self.moment(aangemeld + timedelta(days=self.rng.randrange(14, 60))),
+            )  # fmt: skip
+        return deelnemer.id
+
+    async def rol(
+        self,
+        deelnemer_id: uuid.UUID,
+        rol_code: str,
+        van: date,
+        tot: date | None = None,
+        verklaring: str | None = None,
+    ) -> uuid.UUID:
+        basis = (
+            BasisInvoer(soort="verklaring", referentie=verklaring)
+            if verklaring
+            else BasisInvoer(soort="besluit", referentie=f"STB-{van.year}-{self.rng.randrange(10, 99)}")
+        )
+        rolvervulling = await create_rolvervulling(
+            self.session,
+            deelnemer_id,
+            RolvervullingCreate(rol_code=rol_code, geldig_van=van, geldig_tot=tot, basis=basis),
+            actor=ACTOR,
+            clock=self.clock,
+            verklaring_check=DemoVerklaringen(),
+        )
+        return rolvervulling.id
+
+
+async def _already_loaded(session: AsyncSession) -> bool:
+    found = await session.scalar(
+        select(DeelnemerIdentificatie.id).where(
+            DeelnemerIdentificatie.soort == "kvk", DeelnemerIdentificatie.waarde == DEMO_KVK
+        )
+    )
+    return found is not None
+
+
+async def load_demo_register(session: AsyncSession, clock: Clock) -> list[str]:
+    """Fill the ledenadministratie with the demo register (see the module docstring)."""
+    if await _already_loaded(session):
+        return ["ledenadministratie: demo register already present"]
+    try:
+        dienstverlener_rol = await catalogus_rol(session, DIENSTVERLENER)
+    except CatalogusOntbreekt:
+        return ["ledenadministratie: skipped, the role catalogue has no definitive release yet"]
+    taken = list(dienstverlener_rol.taken) if dienstverlener_rol else []
+    today = clock.now().astimezone(AMSTERDAM).date()
+    loader = _Loader(session, clock, random.Random(SEED), today)  # noqa: S311 — demo data, not secrets
+    this_year, last_year = date(today.year, 1, 1), date(today.year - 1, 1, 1)
+    start = date(today.year - 1, 3, 1)
+
+    gemeenten = []
+    for naam, regio, plaats, postcode, straat, huisnummer in GEMEENTEN:
+        adres = AdresInvoer(straat=straat, huisnummer=huisnummer, postcode=postcode, plaats=plaats)
+        gemeente = await loader.deelnemer(
+            naam, "gemeente", regio, plaats, (IdentificatieSoort.OIN,), adres=adres
+        )
+        await loader.rol(gemeente, "deelnemende-organisatie", start)
+        await loader.rol(gemeente, "afnemer", start)
+        gemeenten.append(gemeente)
+    # A gemeente that was bronhouder last year and is not any more.
+    await loader.rol(gemeenten[3], "bronhouder", last_year, this_year)
+
+    ketenpartners = []
+    for naam, regio, plaats in POLITIE + VEILIG_THUIS:
+        soort = "politie" if naam.startswith("Politie") else "veilig-thuis"
+        partner = await loader.deelnemer(naam, soort, regio, plaats, (IdentificatieSoort.OIN,))
+        for rol in ("deelnemende-organisatie", "bronhouder", "afnemer"):
+            await loader.rol(partner, rol, start)
+        ketenpartners.append(partner)
+
+    organisaties = []
+    for index, (naam, soort, regio, plaats) in enumerate(ORGANISATIES):
+        soorten = (IdentificatieSoort.AGB, IdentificatieSoort.URA) if soort == "zorgaanbieder" else ()
+        aangemeld_only = index in {2, 9}
+        organisatie = await loader.deelnemer(naam, soort, regio, plaats, soorten, actief=not aangemeld_only)
+        if not aangemeld_only:
+            await loader.rol(organisatie, "deelnemende-organisatie", start)
+            await loader.rol(organisatie, "bronhouder", start + timedelta(days=30))
+        organisaties.append(organisatie)
+
+    dienstverleners = []
+    for index, (naam, plaats) in enumerate(DIENSTVERLENERS):
+        dienstverlener = await loader.deelnemer(
+            naam, "softwareleverancier", "Landelijk", plaats, (IdentificatieSoort.RSIN,),
+            kvk=DEMO_KVK if index == 0 else None,
+        )  # fmt: skip
+        await loader.rol(
+            dienstverlener, DIENSTVERLENER, start, verklaring=f"DEMO-VK-{today.year - 1}-{index + 1:04d}"
+        )
+        dienstverleners.append(dienstverlener)
+
+    klanten = gemeenten + ketenpartners + [o for i, o in enumerate(organisaties) if i not in {2, 9}]
+    relaties = 0
+    for dienstverlener in dienstverleners:
+        for klant in loader.rng.sample(klanten, k=loader.rng.randrange(3, 7)):
+            gekozen = sorted(loader.rng.sample(taken, k=min(len(taken), loader.rng.randrange(2, 5))))
+            await create_ondersteuningsrelatie(
+                session,
+                OndersteuningsrelatieCreate(
+                    dienstverlener_id=dienstverlener, deelnemer_id=klant, taken=gekozen,
+                    geldig_van=start + timedelta(days=loader.rng.randrange(1, 200)),
+                ),
+                actor=ACTOR, clock=clock,
+            )  # fmt: skip
+            relaties += 1
+
+    # History: a zorgaanbieder is geschorst, a jeugdhulpaanbieder merged and was beëindigd, and one
+    # role ends at the end of this year.
+    await change_deelnemer_status(
+        session, organisaties[5], "geschorst", "Beveiligingsincident: toegang ingetrokken tot herstel",
+        actor=ACTOR, clock=clock, ingang=clock.now() - timedelta(days=12),
+    )  # fmt: skip
+    await change_deelnemer_status(
+        session, organisaties[3], "beeindigd", "Gefuseerd met Stichting Kompasroute Jeugdhulp",
+        actor=ACTOR, clock=clock, ingang=clock.now() - timedelta(days=40),
+    )  # fmt: skip
+    afnemer = await loader.rol(organisaties[6], "afnemer", start)
+    await end_rolvervulling(
+        session, afnemer, Beeindiging(einddatum=date(today.year + 1, 1, 1), reden="Contract loopt af"),
+        actor=ACTOR, clock=clock,
+    )  # fmt: skip
+    total = len(gemeenten) + len(ketenpartners) + len(organisaties) + len(dienstverleners)
+    return [
+        f"ledenadministratie: {total} deelnemers, {len(dienstverleners)} dienstverleners "
+        f"(KvK {DEMO_KVK}: {DIENSTVERLENERS[0][0]}), {relaties} ondersteuningsrelaties"
+    ]
 
 
 async def demo_loader(context: DemoContext) -> list[str]:
-    return []
+    return await load_demo_register(context.session, context.clock)

@@ -30,6 +30,7 @@ from registry.ledenadministratie.verklaringcheck import (
     Verklaringvraag,
     verklaring_check_installed,
 )
+from registry.plugin import domain_modules
 from roles.catalogue_file import CATALOGUS_DIR
 from roles.services import load_catalogue_file
 
@@ -60,7 +61,11 @@ class VerklaringenStandIn:
 
 @pytest.fixture
 def verklaringen() -> Iterator[VerklaringenStandIn]:
-    """A registered verklaring check for the duration of the test."""
+    """A registered verklaring check for the duration of the test.
+
+    The domains are imported first, as the app does, so that the verklaringen domain's own check
+    (registered on import) cannot replace the stand-in halfway through a test."""
+    domain_modules()
     stand_in = VerklaringenStandIn()
     with verklaring_check_installed(stand_in):
         yield stand_in

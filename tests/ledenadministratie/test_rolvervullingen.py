@@ -19,6 +19,7 @@ from registry.ledenadministratie.errors import ConflictingInput
 from registry.ledenadministratie.models import Rolvervulling
 from registry.ledenadministratie.peildatum import Peildatum
 from registry.ledenadministratie.schemas import BasisInvoer, Beeindiging, RolvervullingCreate
+from registry.ledenadministratie.verklaringcheck import verklaring_check_installed
 from registry.settings import Settings
 from tests.conftest import MovableClock
 from tests.ledenadministratie.conftest import BEHEERDER, DeelnemerFactory, RolFactory, VerklaringenStandIn
@@ -208,7 +209,7 @@ async def test_without_a_registered_check_a_verklaring_basis_is_refused(
 ) -> None:
     deelnemer_id = (await make_deelnemer("Koppelpunt BV", soort="softwareleverancier")).id
 
-    with pytest.raises(Conflict) as raised:
+    with verklaring_check_installed(None), pytest.raises(Conflict) as raised:
         await grant(deelnemer_id, "dienstverlener", date(2026, 1, 1), verklaring="VK-2026-0001")
 
     assert "niet worden gecontroleerd" in raised.value.detail
