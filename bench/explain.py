@@ -1,0 +1,219 @@
+"""Query plans of the lookups: every statement a lookup sends must use an index, never scan a table.
+
+    python -m bench.explain --register bench/out/sqlite-100k
+
+Runs the app in-process on a generated register, makes each lookup request once, records the SQL
+statements it sends (with their parameters) as the driver receives them, and asks the database for
+the plan of each (``EXPLAIN QUERY PLAN`` on SQLite, ``EXPLAIN`` on PostgreSQL). A plan that reads a
+whole register table (SQLite ``SCAN deelnemer…``, PostgreSQL ``Seq Scan on deelnemer…``) fails
+loudly: the command prints the statement and its plan and exits with status 1. Small tables (the
+catalogue, accounts, keys, the audit head) may be scanned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import sys
+import urllib.parse
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.workspace import Register
+
+# Tables that grow with the register: a lookup must never read one of them whole.
+REGISTER_TABLES = frozenset(
+    {
+        "deelnemer",
+        "deelnemer_identificatie",
+        "deelnemer_zoekterm",
+        "deelnemer_contactpersoon",
+        "deelnemer_statusperiode",
+        "rolvervulling",
+        "rolvervulling_wijziging",
+        "ondersteuningsrelatie",
+        "audit_event",
+        "verklaring",
+        "verklaring_aanmelding",
+        "verklaring_document",
+        "verklaring_ondertekening",
+    }
+)
+_SQLITE_SCAN = re.compile(r"^SCAN (\w+)")
+_POSTGRES_SCAN = re.compile(r"Seq Scan on (\w+)")
+
+
+@dataclass(slots=True)
+class Statement:
+    sql: str
+    parameters: Any
+    plan: list[str] = field(default_factory=list)
+    scans: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Lookup:
+    label: str
+    path: str
+    status: int = 0
+    statements: list[Statement] = field(default_factory=list)
+
+    @property
+    def scans(self) -> list[str]:
+        return [scan for statement in self.statements for scan in statement.scans]
+
+
+def lookups(workload: dict[str, Any]) -> list[Lookup]:
+    quote = lambda value: urllib.parse.quote(value, safe=":")  # noqa: E731
+    identificatie = workload["identificaties"][0]
+    deelnemer, rol, peildatum = workload["rolchecks"][0]
+    return [
+        Lookup("lookup by identificatie", f"/api/v1/deelnemers?identificatie={quote(identificatie)}"),
+        Lookup("deelnemer by identificatie", f"/api/v1/deelnemers/{quote(identificatie)}"),
+        Lookup("deelnemer by id", f"/api/v1/deelnemers/{workload['deelnemer_ids'][0]}"),
+        Lookup("rolcheck", f"/api/v1/rolcheck?deelnemer={quote(deelnemer)}&rol={rol}&peildatum={peildatum}"),
+        Lookup("search by name prefix", f"/api/v1/deelnemers?zoek={quote(workload['zoek'][0])}"),
+        Lookup("dienstverleners", "/api/v1/dienstverleners"),
+    ]
+
+
+def _table_of(name: str) -> str:
+    """SQLAlchemy aliases tables as ``deelnemer_1``; the plan names the alias."""
+    return re.sub(r"_\d+$", "", name)
+
+
+def _scans(plan: list[str], pattern: re.Pattern[str]) -> list[str]:
+    found = []
+    for line in plan:
+        match = pattern.search(line.strip().lstrip("-> ").strip())
+        if match and _table_of(match[1]) in REGISTER_TABLES:
+            found.append(line.strip())
+    return found
+
+
+async def _capture(register: Register, wanted: list[Lookup]) -> None:
+    from litestar.testing import AsyncTestClient
+    from sqlalchemy import event
+
+    from registry.app import create_app
+
+    app = create_app(register.settings())
+    engine = app.state.db_engine
+    current: list[Statement] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        current.append(Statement(statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    async with AsyncTestClient(app=app) as client:
+        for lookup in wanted:
+            current.clear()
+            response = await client.get(lookup.path)
+            lookup.status = response.status_code
+            lookup.statements = [
+                statement for statement in current if statement.sql.lstrip().upper().startswith("SELECT")
+            ]
+
+
+def _explain_sqlite(register: Register, statements: list[Statement]) -> None:
+    import sqlite3
+
+    connection = sqlite3.connect(register.sqlite_path)
+    try:
+        for statement in statements:
+            rows = connection.execute(
+                f"EXPLAIN QUERY PLAN {statement.sql}", tuple(statement.parameters or ())
+            ).fetchall()
+            statement.plan = [str(row[-1]) for row in rows]
+            statement.scans = _scans(statement.plan, _SQLITE_SCAN)
+    finally:
+        connection.close()
+
+
+async def _explain_postgres(register: Register, statements: list[Statement]) -> None:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(register.database_url)
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
+    )
+    try:
+        for statement in statements:
+            rows = await connection.fetch(f"EXPLAIN {statement.sql}", *(statement.parameters or ()))
+            statement.plan = [str(row[0]) for row in rows]
+            statement.scans = _scans(statement.plan, _POSTGRES_SCAN)
+    finally:
+        await connection.close()
+
+
+def explain(register: Register) -> list[Lookup]:
+    """The lookups with their statements and plans (see the module docstring)."""
+    wanted = lookups(register.read_workload())
+    asyncio.run(_capture(register, wanted))
+    statements = [statement for lookup in wanted for statement in lookup.statements]
+    if register.is_sqlite:
+        _explain_sqlite(register, statements)
+    else:
+        asyncio.run(_explain_postgres(register, statements))
+    return wanted
+
+
+def summary(found: list[Lookup]) -> dict[str, Any]:
+    return {
+        "ok": all(not lookup.scans and lookup.status < 500 for lookup in found),
+        "lookups": [
+            {
+                "label": lookup.label,
+                "path": lookup.path,
+                "status": lookup.status,
+                "statements": len(lookup.statements),
+                "scans": lookup.scans,
+            }
+            for lookup in found
+        ],
+    }
+
+
+def report(found: list[Lookup], out: Any = sys.stdout) -> bool:
+    ok = True
+    for lookup in found:
+        verdict = "FULL SCAN" if lookup.scans else "ok (indexed)"
+        print(
+            f"{verdict:>13}  {lookup.label}: {len(lookup.statements)} statements, HTTP {lookup.status}",
+            file=out,
+        )
+        for statement in lookup.statements:
+            if statement.scans:
+                ok = False
+                print(
+                    f"\n  statement: {' '.join(statement.sql.split())}\n  parameters: {statement.parameters}",
+                    file=out,
+                )
+                print("  plan:\n    " + "\n    ".join(statement.plan) + "\n", file=out)
+    return ok
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.explain", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--register", type=Path, required=True)
+    parser.add_argument("--json", type=Path, help="also write the summary here")
+    args = parser.parse_args(argv)
+    workload = json.loads((args.register / "workload.json").read_text(encoding="utf-8"))
+    register = Register(args.register, workload["database_url"])
+    found = explain(register)
+    ok = report(found)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(summary(found), indent=1), encoding="utf-8")
+    if not ok:
+        print("bench.explain: a lookup reads a whole register table (see the plans above)", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
