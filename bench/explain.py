@@ -96,11 +96,14 @@ def _scans(plan: list[str], pattern: re.Pattern[str]) -> list[str]:
 
 
 async def _capture(register: Register, wanted: list[Lookup]) -> None:
+    import logging
+
     from litestar.testing import AsyncTestClient
     from sqlalchemy import event
 
     from registry.app import create_app
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     app = create_app(register.settings())
     engine = app.state.db_engine
     current: list[Statement] = []
@@ -179,6 +182,12 @@ def summary(found: list[Lookup]) -> dict[str, Any]:
     }
 
 
+def _show(value: Any) -> Any:
+    if isinstance(value, memoryview | bytes):
+        return bytes(value).hex()
+    return value
+
+
 def report(found: list[Lookup], out: Any = sys.stdout) -> bool:
     ok = True
     for lookup in found:
@@ -190,10 +199,10 @@ def report(found: list[Lookup], out: Any = sys.stdout) -> bool:
         for statement in lookup.statements:
             if statement.scans:
                 ok = False
-                print(
-                    f"\n  statement: {' '.join(statement.sql.split())}\n  parameters: {statement.parameters}",
-                    file=out,
-                )
+                sql = re.sub(r"(\?, ){3,}\?", "?, …, ?", " ".join(statement.sql.split()))  # long IN lists
+                shown = list(statement.parameters or ())
+                more = f" … ({len(shown)} in all)" if len(shown) > 4 else ""
+                print(f"\n  statement: {sql}\n  parameters: {[_show(p) for p in shown[:4]]}{more}", file=out)
                 print("  plan:\n    " + "\n    ".join(statement.plan) + "\n", file=out)
     return ok
 
