@@ -157,6 +157,12 @@ class Principal:
         return self.role.label if self.role else "API-client"
 
 
+# What the guard says when it refuses (the route×role test tells these apart from other 403s).
+REFUSED_WITHOUT_RULE = "Deze pagina heeft geen toegangsregel en is daarom voor niemand toegankelijk."
+REFUSED_ANONYMOUS = "Log in om deze pagina te gebruiken."
+REFUSED_WITHOUT_PERMISSION = "U heeft geen toegang tot deze functie."
+
+
 def route_decision(handler: BaseRouteHandler) -> str | None:
     """The access decision a route declares, or ``None`` when it declares none."""
     opt = handler.opt
@@ -182,11 +188,11 @@ def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRoute
     principal = principal_of(connection)
     permission = opt.get("permission")
     if permission is None and not opt.get("authenticated"):
-        raise PermissionDenied("Deze pagina heeft geen toegangsregel en is daarom voor niemand toegankelijk.")
+        raise PermissionDenied(REFUSED_WITHOUT_RULE)
     if principal is None:
-        raise NotAuthenticated("Log in om deze pagina te gebruiken.")
+        raise NotAuthenticated(REFUSED_ANONYMOUS)
     if opt.get("authenticated") and principal.kind == "user":
         return
     if permission is not None and principal.can(Permission(permission)):
         return
-    raise PermissionDenied("U heeft geen toegang tot deze functie.")
+    raise PermissionDenied(REFUSED_WITHOUT_PERMISSION)

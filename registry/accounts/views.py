@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from registry.accounts import services, totp
 from registry.accounts.authentication import SESSION_COOKIE
 from registry.accounts.errors import LoginFailed
-from registry.accounts.permissions import Permission, Principal, principal_of
+from registry.accounts.permissions import REFUSED_ANONYMOUS, Permission, Principal, principal_of
 from registry.accounts.schemas import (
     LoginForm,
     NewPasswordForm,
@@ -42,7 +42,7 @@ def current_principal(request: Request[Any, Any, Any]) -> Principal:
     """The logged-in user of a route that declares ``authenticated`` or a permission."""
     principal = principal_of(request)
     if principal is None:
-        raise NotAuthenticated("Log in om deze pagina te gebruiken.")
+        raise NotAuthenticated(REFUSED_ANONYMOUS)
     return principal
 
 

@@ -1,7 +1,7 @@
 """Account factories for tests: users with a known password, sessions, and CSRF-carrying form posts.
 
-Hashing a password with argon2 takes tens of milliseconds; tests that need many users use
-:func:`insert_user`, which reuses one hash of :data:`PASSWORD`.
+Hashing a password with argon2 is deliberately slow; tests that need many users use
+:func:`insert_user`, which reuses one cheaply made argon2id hash of :data:`PASSWORD`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import uuid
 from html.parser import HTMLParser
 from typing import Any
 
+from argon2 import PasswordHasher
 from httpx import Response
 from litestar import Litestar
 from litestar.middleware.csrf import generate_csrf_token
@@ -19,7 +20,6 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.accounts.models import User
-from registry.accounts.passwords import hash_password
 from registry.app import CSRF_COOKIE, CSRF_FIELD
 from registry.audit.services import Actor, audited_write, changes_between, snapshot
 from registry.clock import Clock
@@ -31,7 +31,8 @@ ROLES = ("stelselbeheerder", "casemanager", "auditor", "deelnemer-contact")
 
 @functools.cache
 def _password_hash() -> str:
-    return hash_password(PASSWORD)
+    # Cheap argon2id parameters: verifying reads them from the hash, so tests log in quickly.
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
 
 
 async def insert_user(
@@ -60,7 +61,9 @@ async def insert_user(
         )
         db.add(user)
         await db.flush()
-        tx.record("gebruiker.aangemaakt", "gebruiker", user.id, changes_between({}, snapshot(user, ("email",))))
+        tx.record(
+            "gebruiker.aangemaakt", "gebruiker", user.id, changes_between({}, snapshot(user, ("email",)))
+        )
     return user
 
 
@@ -74,8 +77,10 @@ async def post_form(
     """POST a form as a browser would, with the CSRF cookie and field (unless ``csrf=False``)."""
     fields = dict(data or {})
     if csrf:
-        token = client.cookies.get(CSRF_COOKIE) or csrf_token()
-        client.cookies.set(CSRF_COOKIE, token)
+        existing = [cookie.value for cookie in client.cookies.jar if cookie.name == CSRF_COOKIE]
+        token = existing[0] if existing and existing[0] else csrf_token()
+        if not existing:
+            client.cookies.set(CSRF_COOKIE, token)
         fields[CSRF_FIELD] = token
     return await client.post(path, data=fields, follow_redirects=False)
 
@@ -88,7 +93,13 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         if tag == "form":
-            self.forms.append({"method": (values.get("method") or "get").lower(), "action": values.get("action"), "fields": {}})
+            self.forms.append(
+                {
+                    "method": (values.get("method") or "get").lower(),
+                    "action": values.get("action"),
+                    "fields": {},
+                }
+            )
         elif tag in {"input", "textarea", "select", "button"} and self.forms and values.get("name"):
             self.forms[-1]["fields"][values["name"]] = values.get("value")
 

@@ -38,7 +38,8 @@ async def test_the_login_page_has_a_form_with_a_csrf_field(client: AsyncTestClie
     response = await client.get("/inloggen")
     assert response.status_code == 200
     assert 'name="_csrf_token"' in response.text
-    assert 'name="email"' in response.text and 'name="password"' in response.text
+    assert 'name="email"' in response.text
+    assert 'name="password"' in response.text
 
 
 async def test_a_right_password_starts_a_session_with_a_safe_cookie(
@@ -49,7 +50,9 @@ async def test_a_right_password_starts_a_session_with_a_safe_cookie(
 
     assert response.status_code == 303
     assert response.headers["location"] == "/beheer"
-    cookie = next(value for value in response.headers.get_list("set-cookie") if value.startswith(SESSION_COOKIE))
+    cookie = next(
+        value for value in response.headers.get_list("set-cookie") if value.startswith(SESSION_COOKIE)
+    )
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie or "SameSite=Lax" in cookie
     assert "Secure" not in cookie  # the test settings use http
@@ -68,7 +71,9 @@ async def test_the_cookie_is_secure_when_the_settings_say_so(
     app = create_app(replace(settings, secure_cookies=True), clock=clock)
     async with AsyncTestClient(app=app, base_url="https://testserver.local") as secure_client:
         response = await _log_in(secure_client, user.email)
-    cookie = next(value for value in response.headers.get_list("set-cookie") if value.startswith(SESSION_COOKIE))
+    cookie = next(
+        value for value in response.headers.get_list("set-cookie") if value.startswith(SESSION_COOKIE)
+    )
     assert "Secure" in cookie
 
 
@@ -83,7 +88,8 @@ async def test_every_login_gets_a_new_session_and_ends_the_one_the_browser_broug
     response = await _log_in(client, user.email)
 
     fresh = response.cookies.get(SESSION_COOKIE)
-    assert fresh and fresh != planted
+    assert fresh
+    assert fresh != planted
     # … which is worthless after the login.
     assert await services.resolve_session(db, planted, clock.now()) is None
     assert await services.resolve_session(db, fresh, clock.now()) is not None
@@ -153,7 +159,9 @@ async def test_five_failures_lock_the_account_for_fifteen_minutes(
     outcome = await services.log_in(db, email=user.email, password=PASSWORD, clock=clock, lifetime=HOUR)
     assert outcome.principal is not None
     refreshed = await db.get(User, user.id, populate_existing=True)
-    assert refreshed is not None and refreshed.failed_logins == 0 and refreshed.locked_until is None
+    assert refreshed is not None
+    assert refreshed.failed_logins == 0
+    assert refreshed.locked_until is None
 
 
 async def test_after_a_lock_runs_out_counting_starts_again(db: AsyncSession, clock: MovableClock) -> None:

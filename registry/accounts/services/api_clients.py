@@ -118,7 +118,9 @@ async def resolve_api_client(session: AsyncSession, bearer_token: str) -> Princi
     client_id, _, secret = bearer_token.partition(".")
     if not client_id or not secret:
         return None
-    client = await session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
+    client = await session.scalar(
+        select(ApiClient).where(ApiClient.client_id == client_id).execution_options(populate_existing=True)
+    )
     if client is None or not client.is_active or not same_hash(secret, client.secret_hash):
         return None
     return Principal(

@@ -11,8 +11,9 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.accounts import totp
@@ -34,6 +35,13 @@ from registry.clock import Clock
 from registry.errors import Conflict, InvalidParam, NotFound, ValidationFailed
 
 logger = logging.getLogger("stelsel.accounts")
+SelectT = TypeVar("SelectT", bound=Select[Any])
+
+
+def _fresh(statement: SelectT) -> SelectT:
+    """Read the rows as they are in the database now, not as this session saw them before."""
+    return statement.execution_options(populate_existing=True)
+
 
 MAX_FAILED_LOGINS = 5
 LOCK_DURATION = timedelta(minutes=15)
@@ -154,7 +162,7 @@ async def log_in(
     failure on an existing account is counted and audited; the fifth in a row locks the account.
     """
     email = normalise_email(email)
-    user = await session.scalar(select(User).where(User.email == email)) if email else None
+    user = await session.scalar(_fresh(select(User).where(User.email == email))) if email else None
     # Verified even for an unknown email, so a wrong email costs as much time as a wrong password.
     password_ok = verify_password(user.password_hash if user else None, password)
     if user is None:
@@ -211,7 +219,9 @@ async def pending_login(session: AsyncSession, token: str | None, now: datetime)
     """The user of a session that still waits for its second factor, if the token is one."""
     if not token:
         return None
-    record = await session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
+    record = await session.scalar(
+        _fresh(select(UserSession).where(UserSession.token_hash == token_hash(token)))
+    )
     if record is None or record.second_factor_done or record.expires_at <= now or not record.user.is_active:
         return None
     return record.user
@@ -274,7 +284,9 @@ async def complete_second_factor(
 
 async def end_session(session: AsyncSession, token: str, clock: Clock) -> None:
     """Log out: the session row is removed, so the cookie is worthless even if kept."""
-    record = await session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
+    record = await session.scalar(
+        _fresh(select(UserSession).where(UserSession.token_hash == token_hash(token)))
+    )
     if record is None:
         return
     actor = Actor("user", str(record.user_id), record.user.display_name)
@@ -291,7 +303,9 @@ async def end_session(session: AsyncSession, token: str, clock: Clock) -> None:
 
 async def resolve_session(session: AsyncSession, token: str, now: datetime) -> Principal | None:
     """The user behind a session cookie, or ``None`` when it is unknown, expired or not completed."""
-    record = await session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
+    record = await session.scalar(
+        _fresh(select(UserSession).where(UserSession.token_hash == token_hash(token)))
+    )
     if record is None or record.expires_at <= now or not record.second_factor_done:
         return None
     if not record.user.is_active:

@@ -357,7 +357,9 @@ async def reset_second_factor(
 
 
 async def find_user_by_email(session: AsyncSession, email: str) -> User:
-    user = await session.scalar(select(User).where(User.email == normalise_email(email)))
+    user = await session.scalar(
+        select(User).where(User.email == normalise_email(email)).execution_options(populate_existing=True)
+    )
     if user is None:
         raise NotFound(f"Er is geen gebruiker met e-mailadres {normalise_email(email)}.")
     return user
