@@ -6,10 +6,10 @@
   verlopen (issued more than two years ago);
 - one aanmelding is in intake (a concept intake, half answered) and one was afgewezen.
 
-The people are the demo accounts (stelselbeheerder, casemanager, contact person); the other
-organisations' contact persons get an account of their own. Loading is idempotent: when any
-verklaring exists, nothing is added. Needs the catalogue, the demo register, the demo accounts and
-a signing key; without them it says what is missing and adds nothing.
+The people are the demo accounts (stelselbeheerder, casemanager, contact person; made here if the
+accounts' demo has not run yet); the other organisations' contact persons get an account of their
+own. Loading is idempotent: when any verklaring exists, nothing is added. Needs the catalogue, the
+demo register and a signing key; without them it says what is missing and adds nothing.
 """
 
 from __future__ import annotations
@@ -21,13 +21,15 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.accounts.demo import DEMO_DEELNEMER_KVK, DEMO_PASSWORD, DEMO_USERS
 from registry.accounts.models import User
-from registry.accounts.permissions import Principal
+from registry.accounts.permissions import AccountRole, Principal
 from registry.accounts.services import create_user, principal_for_user
 from registry.audit.services import Actor
 from registry.clock import Clock, FixedClock
 from registry.demo import DemoContext
 from registry.errors import NotFound
+from registry.ledenadministratie.models import DeelnemerIdentificatie
 from registry.signing import KeyRing, Signer
 from registry.signing.errors import SigningError
 from verklaringen import schemas
@@ -37,10 +39,7 @@ from verklaringen.services import aanmeldingen, afgifte, besluiten, intakes, lev
 from verklaringen.services.queries import find_verklaring
 
 ACTOR = Actor.system("demo")
-DEMO_PASSWORD = "demo-wachtwoord-2026"  # noqa: S105  # the published password of every demo account
-BEHEERDER = "beheerder@stelselregister.example"
-CASEMANAGER = "casemanager@stelselregister.example"
-CONTACT = "contact@dienstverlener.example"
+_DEMO_USERS = {role: (email, naam) for email, naam, role in DEMO_USERS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +182,35 @@ async def _user(session: AsyncSession, email: str) -> User | None:
     return user
 
 
+async def _demo_user(session: AsyncSession, role: AccountRole, clock: Clock) -> User | None:
+    """The demo account with this role; made here (as the accounts' demo would) when it is not there
+    yet, because the domains' demo data may be loaded in any order. The contact person belongs to the
+    demo deelnemer, so it can only be made once that deelnemer exists."""
+    email, naam = _DEMO_USERS[role]
+    user = await _user(session, email)
+    if user is not None:
+        return user
+    deelnemer_id = None
+    if role is AccountRole.DEELNEMER_CONTACT:
+        deelnemer_id = await session.scalar(
+            select(DeelnemerIdentificatie.deelnemer_id).where(
+                DeelnemerIdentificatie.soort == "kvk", DeelnemerIdentificatie.waarde == DEMO_DEELNEMER_KVK
+            )
+        )
+        if deelnemer_id is None:
+            return None
+    return await create_user(
+        session,
+        email=email,
+        display_name=naam,
+        role=role.value,
+        password=DEMO_PASSWORD,
+        deelnemer_id=deelnemer_id,
+        actor=ACTOR,
+        clock=clock,
+    )
+
+
 async def load_demo_verklaringen(
     session: AsyncSession,
     *,
@@ -195,11 +223,11 @@ async def load_demo_verklaringen(
     """Fill the verklaringen with the demo process (see the module docstring)."""
     if await session.scalar(select(func.count()).select_from(Verklaring)):
         return ["verklaringen: demo verklaringen already present"]
-    beheerder = await _user(session, BEHEERDER)
-    casemanager = await _user(session, CASEMANAGER)
-    contact = await _user(session, CONTACT)
+    beheerder = await _demo_user(session, AccountRole.STELSELBEHEERDER, clock)
+    casemanager = await _demo_user(session, AccountRole.CASEMANAGER, clock)
+    contact = await _demo_user(session, AccountRole.DEELNEMER_CONTACT, clock)
     if beheerder is None or casemanager is None or contact is None or contact.deelnemer_id is None:
-        return ["verklaringen: skipped, the demo accounts (with the demo deelnemer) are not there"]
+        return [f"verklaringen: skipped, there is no demo deelnemer with KvK {DEMO_DEELNEMER_KVK} yet"]
     try:
         signer = keyring.active_signer()
     except SigningError:
