@@ -25,10 +25,18 @@ format: ## Apply ruff's formatting and safe fixes
 migration: ## Autogenerate a migration from the models: make migration m="what changed"
 	$(VENV)/alembic -c migrations/alembic.ini revision --autogenerate -m "$(m)"
 
+bench: ## Benchmarks end to end (registers at 10k/100k/1M, load runs, floors): writes bench/RESULTS.md
+	./scripts/bench-deps.sh
+	$(VENV)/python -m bench.suite $(BENCH_ARGS)
+
+bench-quick: ## Smoke run of the benchmarks: small registers, 2-second runs (bench/out/RESULTS-quick.md)
+	./scripts/bench-deps.sh
+	$(VENV)/python -m bench.suite --quick $(BENCH_ARGS)
+
 vendor: ## Re-vendor the NL Design System CSS and htmx from the npm registry
 	./scripts/vendor-static.sh
 
 clean: ## Remove the local database, keys and caches (keeps .venv)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help run test lint format migration vendor clean
+.PHONY: help run test lint format migration vendor clean bench bench-quick

@@ -123,7 +123,7 @@ class BulkWriter:
                 else:
                     value[index] = convert(raw)
             values.append(tuple(value))
-        await connection.exec_driver_sql(sql, values)  # type: ignore[arg-type]
+        await connection.exec_driver_sql(sql, values)
 
     async def write_all(
         self, connection: AsyncConnection, batches: Iterable[tuple[str, Sequence[Mapping[str, Any]]]]

@@ -68,7 +68,10 @@ class Lookup:
 
 
 def lookups(workload: dict[str, Any]) -> list[Lookup]:
-    quote = lambda value: urllib.parse.quote(value, safe=":")  # noqa: E731
+
+    def quote(value: str) -> str:
+        return urllib.parse.quote(value, safe=":")
+
     identificatie = workload["identificaties"][0]
     deelnemer, rol, peildatum = workload["rolchecks"][0]
     return [
@@ -138,7 +141,7 @@ def _explain_sqlite(register: Register, statements: list[Statement]) -> None:
 
 
 async def _explain_postgres(register: Register, statements: list[Statement]) -> None:
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
     from sqlalchemy.engine import make_url
 
     url = make_url(register.database_url)

@@ -134,7 +134,7 @@ def raw_lookup_latency(register: Register, identificaties: list[str]) -> dict[st
         return _median_ms(samples)
 
     async def postgres() -> None:
-        import asyncpg
+        import asyncpg  # type: ignore[import-untyped]
         from sqlalchemy.engine import make_url
 
         url = make_url(register.database_url)

@@ -876,7 +876,7 @@ async def _bulk_event(engine: AsyncEngine, counts: dict[str, int], seed: int, to
 
 
 async def _recreate_postgres(server_url: str, database: str) -> None:
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]
     from sqlalchemy.engine import make_url
 
     if not database.startswith("stelsel_bench"):

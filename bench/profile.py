@@ -28,6 +28,7 @@ class Profile:
     busy: int
     own: list[tuple[str, float]]
     inclusive: list[tuple[str, float]]
+    packages: list[tuple[str, float]]
 
     @property
     def busy_share(self) -> float:
@@ -40,6 +41,7 @@ class Profile:
             "busy_share": self.busy_share,
             "own": self.own,
             "inclusive": self.inclusive,
+            "packages": self.packages,
         }
 
 
@@ -56,6 +58,12 @@ def _short(frame: str) -> str:
         if marker in where:
             where = where.split(marker, 1)[1]
     return f"{name} ({where})" if where else name
+
+
+def _package(frame: str) -> str:
+    """The top-level package (or stdlib module) a frame's own time is spent in."""
+    where = frame.rpartition(" (")[2]
+    return where.split("/", 1)[0].split(".py", 1)[0] or "?"
 
 
 # Frames that wrap every request (process start, event loop, the server's protocol) say nothing.
@@ -89,6 +97,7 @@ def fold(raw: str, top: int = 15) -> Profile:
     """
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
+    packages: Counter[str] = Counter()
     samples = busy = 0
     for line in raw.splitlines():
         stack, _, count_text = line.rstrip().rpartition(" ")
@@ -105,6 +114,7 @@ def fold(raw: str, top: int = 15) -> Profile:
             continue
         busy += count
         own[frames[-1]] += count
+        packages[_package(frames[-1])] += count
         for frame in set(frames):
             if not frame.startswith(_WRAPPERS):
                 inclusive[frame] += count
@@ -116,7 +126,9 @@ def fold(raw: str, top: int = 15) -> Profile:
             else []
         )
 
-    return Profile(samples=samples, busy=busy, own=share(own), inclusive=share(inclusive))
+    return Profile(
+        samples=samples, busy=busy, own=share(own), inclusive=share(inclusive), packages=share(packages)
+    )
 
 
 def record(pid: int, seconds: float, output: Path) -> subprocess.Popen[bytes] | None:

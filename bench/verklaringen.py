@@ -294,3 +294,26 @@ async def attestaties(engine: AsyncEngine, nummers: list[str]) -> list[str]:
             )
         )
         return [str(row[0]) for row in rows]
+
+
+async def afgifte_timings(
+    engine: AsyncEngine, settings: Settings, runs: int, seed: int = 7
+) -> dict[str, Any]:
+    """Run the process ``runs`` times in a row up to afgifte; the seconds per step of every run."""
+    from registry.ledenadministratie.models import DeelnemerIdentificatie
+
+    async with engine.connect() as connection:
+        taken = set(
+            (
+                await connection.execute(
+                    select(DeelnemerIdentificatie.waarde).where(DeelnemerIdentificatie.soort == "kvk")
+                )
+            ).scalars()
+        )
+    runs_timings: list[dict[str, float]] = []
+    async with create_session_factory(engine)() as session:
+        flow = await proces(session, settings, random.Random(seed), taken)
+        for volgnummer in range(runs):
+            _, timings = await flow.run("afgegeven", SystemClock(), 900_000 + volgnummer)
+            runs_timings.append(timings)
+    return {"runs": runs_timings}

@@ -1,0 +1,110 @@
+"""The CSV import of deelnemers (``stelsel import deelnemers FILE.csv``): seconds and peak RSS.
+
+The file is written from a generated register's own rows, so it holds valid, unique identificaties;
+it is imported into a fresh, migrated database with the catalogue loaded, by the ``stelsel``
+command in a child process, whose peak RSS comes from ``wait4``'s resource usage.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.workspace import OUT_DIR, Register
+
+COLUMNS = ("naam", "soort", "kvk", "oin", "regio", "straat", "huisnummer", "postcode", "plaats", "website")
+
+
+def stelsel() -> list[str]:
+    beside = Path(sys.executable).parent / "stelsel"
+    return (
+        [str(beside)] if beside.exists() else [sys.executable, "-c", "from registry.cli import main; main()"]
+    )
+
+
+def available() -> str | None:
+    """``None`` when the command exists, else why not."""
+    completed = subprocess.run(
+        [*stelsel(), "import", "deelnemers", "--help"], capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        return "not available yet (no `stelsel import deelnemers` in this build)"
+    return None
+
+
+def write_csv(source: Register, path: Path, limit: int) -> int:
+    """Deelnemers of ``source`` as CSV (one row each, KvK and OIN columns)."""
+    import sqlite3
+
+    connection = sqlite3.connect(source.sqlite_path)
+    query = (
+        "SELECT d.naam, d.soort, k.waarde, o.waarde, d.regio, d.adres_straat, d.adres_huisnummer, "
+        "d.adres_postcode, d.adres_plaats, d.website FROM deelnemer d "
+        "JOIN deelnemer_identificatie k ON k.deelnemer_id = d.id AND k.soort = 'kvk' "
+        "LEFT JOIN deelnemer_identificatie o ON o.deelnemer_id = d.id AND o.soort = 'oin' LIMIT ?"
+    )
+    count = 0
+    try:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(COLUMNS)
+            for row in connection.execute(query, (limit,)):
+                writer.writerow(["" if value is None else value for value in row])
+                count += 1
+    finally:
+        connection.close()
+    return count
+
+
+def measure(source: Register, deelnemers: int) -> dict[str, Any]:
+    problem = available()
+    if problem is not None:
+        return {"note": problem}
+    if not source.is_sqlite:
+        return {"note": "the CSV is written from a SQLite register"}
+    from bench.generate import ACTOR, CATALOGUE_FILE
+    from registry import migrate
+
+    target = Register.sqlite(OUT_DIR / "csv-import")
+    if target.directory.exists():
+        import shutil
+
+        shutil.rmtree(target.directory)
+    target.data_dir.mkdir(parents=True)
+    migrate.upgrade(target.settings())
+    subprocess.run(
+        [*stelsel(), "catalogue", "load", str(CATALOGUE_FILE)],
+        env={**os.environ, **target.environment()},
+        capture_output=True,
+        check=False,
+    )
+    del ACTOR
+    path = target.directory / "deelnemers.csv"
+    rows = write_csv(source, path, deelnemers)
+    started = time.perf_counter()
+    with (target.directory / "import.log").open("wb") as log:
+        process = subprocess.Popen(
+            [*stelsel(), "import", "deelnemers", str(path)],
+            env={**os.environ, **target.environment()},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    exit_code = os.waitstatus_to_exitcode(status)
+    process.returncode = exit_code
+    result: dict[str, Any] = {
+        "rows": rows,
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": round(usage.ru_maxrss * 1024 / 1_000_000, 1),
+        "exit_code": exit_code,
+    }
+    if exit_code != 0:
+        log_text = (target.directory / "import.log").read_text(encoding="utf-8", errors="replace")
+        result["note"] = log_text.strip().splitlines()[-1][:300] if log_text.strip() else "failed"
+    return result
