@@ -13,6 +13,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from registry.audit.services import Actor
 from registry.clock import Clock, SystemClock
 from registry.database import create_engine, create_session_factory
 from registry.settings import Settings
+from registry.signing.keys import KeyRing
 
 PG_URL_ENV = "STELSEL_TEST_DATABASE_URL"
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -110,23 +112,69 @@ async def _empty_postgres(url: str) -> None:
         await engine.dispose()
 
 
-@pytest.fixture
-def database_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+@dataclass
+class Backend:
+    """One database backend for the whole run: a fixed database and data directory, and one app.
+
+    Building the app costs about a second (Litestar inspects every handler), so tests share one
+    app per backend; each test gets the database emptied, the data directory cleared and the
+    app's per-run state reset instead.
+    """
+
+    name: str
+    settings: Settings
+    template: Path | None = None
+    app: Litestar | None = None
+    initial_state_keys: frozenset[str] = frozenset()
+
+    def reset(self) -> None:
+        data_dir = self.settings.data_dir
+        shutil.rmtree(data_dir, ignore_errors=True)
+        data_dir.mkdir(parents=True)
+        if self.name == "sqlite":
+            assert self.template is not None
+            database = Path(make_url(self.settings.database_url).database or "")
+            for leftover in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+                leftover.unlink(missing_ok=True)
+            shutil.copyfile(self.template, database)
+        else:
+            asyncio.run(_empty_postgres(self.settings.database_url))
+
+    def shared_app(self, clock: Clock) -> Litestar:
+        if self.app is None:
+            self.app = create_app(self.settings, clock=clock)
+            self.initial_state_keys = frozenset(self.app.state.keys())
+        state = self.app.state
+        for key in list(state.keys()):
+            if key not in self.initial_state_keys:
+                del state[key]
+        state.clock = clock
+        state.keyring = KeyRing(self.settings.keys_dir, clock=clock)
+        return self.app
+
+
+@pytest.fixture(scope="session")
+def backend(
+    db_backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Backend:
+    root = tmp_path_factory.mktemp(f"backend-{db_backend}")
     if db_backend == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
-        target = tmp_path / "stelsel.sqlite3"
-        shutil.copyfile(template, target)
-        return f"sqlite+aiosqlite:///{target}"
-    url: str = request.getfixturevalue("postgres_database")
-    asyncio.run(_empty_postgres(url))
-    return url
+        url = f"sqlite+aiosqlite:///{root / 'stelsel.sqlite3'}"
+        return Backend("sqlite", _settings(root / "data", url), template=template)
+    return Backend("postgresql", _settings(root / "data", request.getfixturevalue("postgres_database")))
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir(exist_ok=True)
-    return _settings(data_dir, database_url)
+def database_url(backend: Backend) -> str:
+    """A clean, migrated database for this test (the backend's, emptied)."""
+    backend.reset()
+    return backend.settings.database_url
+
+
+@pytest.fixture
+def settings(database_url: str, backend: Backend) -> Settings:
+    return backend.settings
 
 
 class MovableClock:
@@ -148,8 +196,9 @@ def clock() -> MovableClock:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: Clock) -> Litestar:
-    return create_app(settings, clock=clock)
+def app(settings: Settings, backend: Backend, clock: Clock) -> Litestar:
+    """The portal on this test's clean database (shared per backend; see :class:`Backend`)."""
+    return backend.shared_app(clock)
 
 
 @pytest.fixture
