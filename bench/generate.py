@@ -51,6 +51,7 @@ from typing import Any
 from sqlalchemy import Table, event, inspect, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bench import bulk
 from bench.bulk import BulkWriter
 from bench.workspace import DEFAULT_POSTGRES_SERVER, REPO_ROOT, Register, postgres_url
 from registry import migrate
@@ -238,8 +239,26 @@ def zoektermen(naam: str) -> list[str]:
     return project_zoektermen(naam)
 
 
+class FastRandom(random.Random):
+    """``random.Random`` drawing integers below n from one float (53 bits): uniform enough for test
+    data and several times cheaper than the exact method, with the same determinism per seed."""
+
+    def _randbelow(self, n: int) -> int:
+        return int(self.random() * n)
+
+
+_VERSION_4 = (0x4000 << 64) | (0x8000 << 48)
+_VERSION_MASK = ~((0xF000 << 64) | (0xC000 << 48))
+_SAFE_UNKNOWN = uuid.SafeUUID.unknown
+
+
 def rng_uuid(rng: random.Random) -> uuid.UUID:
-    return uuid.UUID(int=rng.getrandbits(128), version=4)
+    """A version-4 UUID from ``rng``: what ``uuid.UUID(int=…, version=4)`` makes, without the
+    argument checks of its constructor (a third of the generator's time otherwise)."""
+    value = object.__new__(uuid.UUID)
+    object.__setattr__(value, "int", (rng.getrandbits(128) & _VERSION_MASK) | _VERSION_4)
+    object.__setattr__(value, "is_safe", _SAFE_UNKNOWN)
+    return value
 
 
 @functools.lru_cache(maxsize=8192)
@@ -388,11 +407,11 @@ class RegisterBuilder:
         self, total: int, seed: int, catalogue: Catalogue, chain: AuditChain, tables: set[str]
     ) -> None:
         self.total = total
-        self.rng = random.Random(seed)
+        self.rng = FastRandom(seed)
         self.catalogue = catalogue
         self.chain = chain
         self.tables = tables
-        self.samples = Samples(random.Random(seed + 1))
+        self.samples = Samples(FastRandom(seed + 1))
         self.taken: dict[IdentificatieSoort, set[str]] = {soort: set() for soort in IdentificatieSoort}
         self.counts: dict[str, int] = {}
         soorten = list(SOORTEN)
@@ -799,8 +818,11 @@ async def fill(
                     seq, digest = rows.head
                     await connection.execute(update(AuditHead).values(seq=seq, hash=digest))
 
-        # Batches are built in a thread while the previous one is written: the database works
-        # (outside the GIL) while Python makes rows.
+        # The plain indexes are built once at the end; batches are built in a thread while the
+        # previous one is written, so the database works (outside the GIL) while Python makes rows.
+        async with engine.begin() as connection:
+            indexes = await bulk.secondary_indexes(connection, tables)
+            await bulk.drop_indexes(connection, indexes)
         writing: asyncio.Task[None] | None = None
         for batch in [*_chunks(total, BATCH_DEELNEMERS), None]:
             rows = await asyncio.to_thread(builder.batch, batch)
@@ -809,6 +831,8 @@ async def fill(
             writing = asyncio.create_task(write(rows))
         if writing is not None:
             await writing
+        async with engine.begin() as connection:
+            await bulk.create_indexes(connection, indexes)
         seconds = time.perf_counter() - started
         await _bulk_event(engine, counts, seed, total)
         verklaringen = await _generate_verklaringen(
