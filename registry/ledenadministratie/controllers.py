@@ -12,13 +12,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
-from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.accounts.permissions import Permission, principal_of
-from registry.api import API_PREFIX, Page, PageRequest, paginated
-from registry.clock import Clock
+from registry.api import API_PREFIX, Page, paginated
+from registry.dependencies import AppClock, DbSession, Paging
 from registry.ledenadministratie import schemas, services
 from registry.ledenadministratie.antwoord import ANSWER_TYP, answer
 from registry.ledenadministratie.peildatum import parse_peildatum
@@ -68,9 +66,9 @@ class LookupController(Controller):
     async def list_deelnemers(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
-        paging: NamedDependency[PageRequest],
+        db_session: DbSession,
+        clock: AppClock,
+        paging: Paging,
         zoek: Annotated[
             str | None,
             QueryParameter(name="zoek", description="Begin van de naam, of een nummer.", max_length=200),
@@ -120,8 +118,8 @@ class LookupController(Controller):
     async def get_deelnemer(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: DbSession,
+        clock: AppClock,
         id: Annotated[str, PathParameter(description="Id (uuid) of identificatie soort:waarde.")],
         peildatum: Peildatum = None,
     ) -> Response[schemas.Deelnemer]:
@@ -138,9 +136,9 @@ class LookupController(Controller):
     async def list_rollen(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
-        paging: NamedDependency[PageRequest],
+        db_session: DbSession,
+        clock: AppClock,
+        paging: Paging,
         id: Annotated[str, PathParameter(description="Id (uuid) of identificatie soort:waarde.")],
         peildatum: Peildatum = None,
     ) -> Response[Page[schemas.Rolvervulling]]:
@@ -162,8 +160,8 @@ class LookupController(Controller):
     async def rolcheck(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: DbSession,
+        clock: AppClock,
         deelnemer: Annotated[
             str,
             QueryParameter(
@@ -192,9 +190,9 @@ class LookupController(Controller):
     async def list_dienstverleners(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
-        paging: NamedDependency[PageRequest],
+        db_session: DbSession,
+        clock: AppClock,
+        paging: Paging,
         peildatum: Peildatum = None,
     ) -> Response[Page[schemas.Dienstverlener]]:
         moment = parse_peildatum(peildatum, clock.now())
@@ -214,8 +212,8 @@ class LookupController(Controller):
     async def list_wijzigingen(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        paging: NamedDependency[PageRequest],
+        db_session: DbSession,
+        paging: Paging,
         sinds: Annotated[
             int,
             QueryParameter(name="sinds", description="Laatst geziene volgnummer (0: vanaf het begin).", ge=0),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from registry.ledenadministratie import views
 from registry.ledenadministratie.controllers import LookupController
 from registry.ledenadministratie.demo import demo_loader
 
-route_handlers = [LookupController]
+route_handlers = [LookupController, *views.route_handlers]
 
 __all__ = ["demo_loader", "route_handlers"]

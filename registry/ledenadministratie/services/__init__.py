@@ -14,6 +14,7 @@ from registry.ledenadministratie.services.deelnemers import (
 )
 from registry.ledenadministratie.services.lookup import (
     Zoekvraag,
+    all_rolvervullingen,
     check_rol,
     get_deelnemer,
     list_dienstverleners,
@@ -35,6 +36,7 @@ from registry.ledenadministratie.services.wijzigingen import list_wijzigingen
 
 __all__ = [
     "Zoekvraag",
+    "all_rolvervullingen",
     "change_deelnemer_status",
     "check_rol",
     "create_deelnemer",

@@ -278,6 +278,17 @@ async def rollen_van(
     return [await rolvervulling_schema(r, namen, volledig=volledig) for r in rows], total
 
 
+async def all_rolvervullingen(session: AsyncSession, deelnemer_id: uuid.UUID) -> list[schemas.Rolvervulling]:
+    """Every rolvervulling a deelnemer ever had or will have, with its history (for the beheer screens)."""
+    rows = await session.scalars(
+        select(Rolvervulling)
+        .where(Rolvervulling.deelnemer_id == deelnemer_id)
+        .order_by(Rolvervulling.rol_code, Rolvervulling.geldig_van)
+    )
+    namen = RolNamen(session)
+    return [await rolvervulling_schema(r, namen, volledig=True) for r in rows]
+
+
 # --- searching ---------------------------------------------------------------------------------------
 
 
