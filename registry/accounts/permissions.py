@@ -5,7 +5,8 @@ Every route handler declares exactly one decision in its ``opt``:
 - ``opt={"public": True}``: anyone, including anonymous callers;
 - ``opt={"permission": Permission.X}``: a logged-in user whose account role grants X, or an
   API client holding the scope mapped to X (see :data:`SCOPE_PERMISSIONS`);
-- ``opt={"authenticated": True}``: any logged-in user (own profile, logout).
+- ``opt={"authenticated": True}``: any logged-in user (the own profile). Logging out is public: ending
+  whatever session a browser holds is always allowed.
 
 A route without a decision is refused for everybody (fail closed), and the route×role test in
 ``tests/accounts`` fails, so a new route cannot ship without one. Object-level rules (a
