@@ -231,3 +231,24 @@ async def test_an_expired_session_is_not_honoured(
     await _log_in(client, user.email)
     clock.advance(hours=settings.session_hours, seconds=1)
     assert (await client.get("/beheer")).status_code == 401
+
+
+async def test_a_login_is_recorded_as_the_user_and_a_guess_as_anonymous(
+    db: AsyncSession, clock: MovableClock
+) -> None:
+    user = await insert_user(db, clock)
+    with pytest.raises(LoginFailed):
+        await services.log_in(db, email=user.email, password="fout", clock=clock, lifetime=HOUR)
+    await services.log_in(db, email=user.email, password=PASSWORD, clock=clock, lifetime=HOUR)
+
+    rows = (
+        await db.execute(
+            select(AuditEvent.action, AuditEvent.actor_kind, AuditEvent.actor_id)
+            .where(AuditEvent.action.in_(["inloggen.mislukt", "sessie.gestart"]))
+            .order_by(AuditEvent.seq)
+        )
+    ).all()
+    assert [tuple(row) for row in rows] == [
+        ("inloggen.mislukt", "anonymous", None),
+        ("sessie.gestart", "user", str(user.id)),
+    ]

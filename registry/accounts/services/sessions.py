@@ -38,6 +38,10 @@ logger = logging.getLogger("stelsel.accounts")
 SelectT = TypeVar("SelectT", bound=Select[Any])
 
 
+def _user_actor(user: User) -> Actor:
+    return Actor("user", str(user.id), user.display_name)
+
+
 def _fresh(statement: SelectT) -> SelectT:
     """Read the rows as they are in the database now, not as this session saw them before."""
     return statement.execution_options(populate_existing=True)
@@ -99,7 +103,7 @@ async def start_session(
     second_factor_done: bool = True,
 ) -> str:
     """Open a server-side session for a user whose credentials were checked; returns the cookie token."""
-    async with audited_write(session, Actor("user", str(user.id), user.display_name), clock) as tx:
+    async with audited_write(session, _user_actor(user), clock) as tx:
         token, _ = _add_session(
             session,
             tx,
@@ -170,7 +174,9 @@ async def log_in(
         raise LoginFailed(BAD_CREDENTIALS)
     refusal: LoginFailed | None = None
     outcome: LoginOutcome | None = None
-    async with audited_write(session, Actor.anonymous("inlogpoging"), clock) as tx:
+    # Who knows the password is taken to be the user; anyone else is an anonymous attempt.
+    actor = _user_actor(user) if password_ok else Actor.anonymous("inlogpoging")
+    async with audited_write(session, actor, clock) as tx:
         await session.refresh(user)  # the counters as they are now, under the chain lock
         if is_locked(user, tx.now):
             assert user.locked_until is not None
@@ -243,7 +249,8 @@ async def complete_second_factor(
         raise LoginFailed("Uw inlogpoging is verlopen. Log opnieuw in.")
     refusal: LoginFailed | None = None
     outcome: LoginOutcome | None = None
-    async with audited_write(session, Actor.anonymous("inlogpoging"), clock) as tx:
+    # A pending login proves the password, so the attempt is the user's.
+    async with audited_write(session, _user_actor(user), clock) as tx:
         await session.refresh(user)
         step = totp.matching_step(user.totp_secret or "", code, tx.now, user.totp_last_step)
         if is_locked(user, tx.now):
@@ -334,7 +341,7 @@ async def change_password(
     problems += password_params(password, password_confirm)
     if problems:
         raise ValidationFailed(problems)
-    async with audited_write(session, Actor("user", str(user.id), user.display_name), clock) as tx:
+    async with audited_write(session, _user_actor(user), clock) as tx:
         user = await get_user_row(session, user_id)
         user.password_hash, user.password_changed_at = hash_password(password), tx.now
         tx.record(
@@ -378,7 +385,7 @@ async def reset_password(
         raise ValidationFailed(problems)
     new_hash = hash_password(password)
     user = reset.user
-    async with audited_write(session, Actor("user", str(user.id), user.display_name), clock) as tx:
+    async with audited_write(session, _user_actor(user), clock) as tx:
         reset = await _valid_reset(session, token, tx.now)  # once, even when two requests race
         reset.used_at = tx.now
         user = await get_user_row(session, reset.user_id)
@@ -402,7 +409,7 @@ async def start_totp_enrolment(session: AsyncSession, user_id: uuid.UUID, clock:
     user = await get_user_row(session, user_id)
     if user.totp_secret is not None:
         raise Conflict("Tweestapsverificatie staat al aan.")
-    async with audited_write(session, Actor("user", str(user.id), user.display_name), clock) as tx:
+    async with audited_write(session, _user_actor(user), clock) as tx:
         user = await get_user_row(session, user_id)
         secret = totp.new_secret()
         user.totp_pending_secret = secret
@@ -418,7 +425,7 @@ async def confirm_totp(session: AsyncSession, user_id: uuid.UUID, code: str, clo
     step = totp.matching_step(user.totp_pending_secret, code, clock.now(), None)
     if step is None:
         raise ValidationFailed.single("code", "De code klopt niet. Vul de code in die uw app nu toont.")
-    async with audited_write(session, Actor("user", str(user.id), user.display_name), clock) as tx:
+    async with audited_write(session, _user_actor(user), clock) as tx:
         user = await get_user_row(session, user_id)
         user.totp_secret, user.totp_pending_secret, user.totp_last_step = user.totp_pending_secret, None, step
         tx.record(
@@ -436,7 +443,7 @@ async def disable_totp(
     user = await get_user_row(session, user_id)
     if not verify_password(user.password_hash, current_password):
         raise ValidationFailed.single("currentPassword", "Uw huidige wachtwoord klopt niet.")
-    async with audited_write(session, Actor("user", str(user.id), user.display_name), clock) as tx:
+    async with audited_write(session, _user_actor(user), clock) as tx:
         user = await get_user_row(session, user_id)
         was_on = user.totp_secret is not None
         user.totp_secret, user.totp_pending_secret, user.totp_last_step = None, None, None
