@@ -1,13 +1,13 @@
 """``POST /api/v1/verificaties``: every way a token must be refused, through the endpoint.
 
 The rejection cases are the signing tests' table (:data:`tests.signing.test_verify.CASES`), built with
-the portal's own key ring, so the endpoint is shown to use the one strict verifier.
+the portal's own key ring, so the endpoint is shown to use the one strict verifier. Their tokens name
+another issuer than this portal, so besides the case's own reason ``issuer_mismatch`` may appear.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import pytest
 from litestar import Litestar
@@ -16,19 +16,12 @@ from litestar.testing import AsyncTestClient
 from registry.clock import FixedClock
 from registry.settings import Settings
 from registry.signing import EcSigner, KeyRing
-from tests.conftest import TEST_SECRET, MovableClock
-from tests.signing.factories import ISSUER, NOW
+from tests.conftest import MovableClock
+from tests.signing.factories import NOW
 from tests.signing.test_verify import CASES, Scene
 from tests.verklaringen.factories import claims, token
 
 Build = Callable[[Scene], str]
-
-
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir(exist_ok=True)
-    return Settings(data_dir=data_dir, database_url=database_url, secret_key=TEST_SECRET, base_url=ISSUER)
 
 
 @pytest.fixture
@@ -73,10 +66,10 @@ async def test_a_bad_token_is_a_200_with_valid_false_and_its_reason(
 
 
 async def test_a_token_with_an_unknown_status_list_is_not_valid(
-    client: AsyncTestClient[Litestar], scene: Scene, bearer: dict[str, str]
+    client: AsyncTestClient[Litestar], scene: Scene, bearer: dict[str, str], settings: Settings
 ) -> None:
     # signed by the portal's key, but pointing at a status list the portal does not publish
-    foreign = claims()
+    foreign = claims(iss=settings.base_url)
     foreign["status"] = {"status_list": {"idx": 3, "uri": "https://elders.example/statuslijst"}}
 
     response = await client.post(
