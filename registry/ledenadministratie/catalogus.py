@@ -8,7 +8,7 @@ this package does not need the catalogue at import time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,14 +24,15 @@ class CatalogusOntbreekt(Conflict):
 
 @dataclass(frozen=True, slots=True)
 class CatalogusRol:
-    """A role as the register needs it: code, name, whether it needs a verklaring, its duty codes,
-    and the catalogue release it was read from."""
+    """A role as the register needs it: code, name, whether it needs a verklaring, its duty codes
+    (with their texts in ``teksten``), and the catalogue release it was read from."""
 
     code: str
     naam: str
     verklaring_vereist: bool
     taken: tuple[str, ...]
     release: str
+    teksten: dict[str, str] = field(default_factory=dict)
 
 
 async def catalogus_rol(session: AsyncSession, code: str, release: str | None = None) -> CatalogusRol | None:
@@ -53,4 +54,5 @@ async def catalogus_rol(session: AsyncSession, code: str, release: str | None = 
         verklaring_vereist=rol.verklaring_vereist,
         taken=tuple(duty.code for duty in rol.duties),
         release=rol.release.versie,
+        teksten={duty.code: duty.tekst for duty in rol.duties},
     )

@@ -30,6 +30,7 @@ from registry.demo import DemoContext
 from registry.ledenadministratie.catalogus import DIENSTVERLENER, CatalogusOntbreekt, catalogus_rol
 from registry.ledenadministratie.identifiers import IdentificatieSoort, generate_valid
 from registry.ledenadministratie.models import DeelnemerIdentificatie
+from registry.ledenadministratie.naam import fold
 from registry.ledenadministratie.peildatum import AMSTERDAM
 from registry.ledenadministratie.schemas import (
     AdresInvoer,
@@ -208,7 +209,7 @@ class _Loader:
         adres: AdresInvoer | None = None,
         actief: bool = True,
     ) -> uuid.UUID:
-        domein = "".join(teken for teken in naam.lower() if teken.isalnum())[:24] + ".example"
+        domein = fold(naam).replace(" ", "")[:24] + ".example"
         identificaties = [
             IdentificatieInvoer(
                 soort="kvk", waarde=kvk or generate_valid(IdentificatieSoort.KVK, self.rng).waarde

@@ -25,6 +25,7 @@ from registry.audit.services import Actor
 from registry.dependencies import AppClock, DbSession, Paging
 from registry.errors import InvalidTransition, ValidationFailed
 from registry.ledenadministratie import services
+from registry.ledenadministratie.catalogus import DIENSTVERLENER, CatalogusOntbreekt, catalogus_rol
 from registry.ledenadministratie.models import STATUS_TRANSITIONS, Deelnemer, DeelnemerSoort, DeelnemerStatus
 from registry.ledenadministratie.peildatum import Peildatum
 from registry.ledenadministratie.schemas import (
@@ -226,6 +227,7 @@ async def _detail_page(
             "deelnemer": deelnemer,
             "soort_label": DeelnemerSoort(deelnemer.soort).label,
             "rolvervullingen": await services.all_rolvervullingen(db_session, deelnemer_id),
+            "vandaag": Peildatum.at(clock.now()).datum,
             "may_manage": principal is not None and principal.can(Permission.DEELNEMERS_BEHEREN),
             "transitions": [(s.value, s.label) for s in DeelnemerStatus if s in STATUS_TRANSITIONS[current]],
             "status_errors": status_errors or {},
@@ -354,7 +356,33 @@ async def deelnemer_update(
     )
 
 
+# --- the public list of dienstverleners ------------------------------------------------------------------
+
+
+@get("/dienstverleners", opt={"public": True}, include_in_schema=False)
+async def dienstverleners_page(
+    request: Request[Any, Any, Any], db_session: DbSession, clock: AppClock, paging: Paging
+) -> Template:
+    """Who can support a deelnemer in taking part in the stelsel, with what, and whom they support now."""
+    items, total = await services.list_dienstverleners(db_session, Peildatum.at(clock.now()), paging)
+    try:
+        rol = await catalogus_rol(db_session, DIENSTVERLENER)
+    except CatalogusOntbreekt:
+        rol = None
+    return page(
+        request,
+        "ledenadministratie/dienstverleners.html",
+        {
+            "dienstverleners": items,
+            "teksten": rol.teksten if rol else {},
+            "page": page_info(paging, total),
+            "url_for_page": page_links(request),
+        },
+    )
+
+
 route_handlers = [
+    dienstverleners_page,
     deelnemer_list,
     deelnemer_new,
     deelnemer_create,

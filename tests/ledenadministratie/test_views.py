@@ -11,10 +11,12 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.ledenadministratie import services
 from registry.ledenadministratie.models import Deelnemer
+from registry.ledenadministratie.schemas import OndersteuningsrelatieCreate
 from tests.accounts.factories import post_form, text_of
 from tests.conftest import LoginAs, MovableClock
-from tests.ledenadministratie.conftest import DeelnemerFactory, RolFactory
+from tests.ledenadministratie.conftest import BEHEERDER, DeelnemerFactory, RolFactory, VerklaringenStandIn
 
 pytestmark = pytest.mark.usefixtures("catalogus")
 
@@ -214,3 +216,32 @@ async def test_a_deelnemer_contact_and_an_anonymous_visitor_see_no_beheer_screen
 
     assert anonymous.status_code in {401, 303}
     assert contact.status_code == 403
+
+
+async def test_anyone_reads_the_public_dienstverleners_list(
+    client: AsyncTestClient[Litestar],
+    db: AsyncSession,
+    clock: MovableClock,
+    make_deelnemer: DeelnemerFactory,
+    grant: RolFactory,
+    verklaringen: VerklaringenStandIn,
+) -> None:
+    dienstverlener = await make_deelnemer("Koppelpunt BV", soort="softwareleverancier", kvk="90000001")
+    await grant(dienstverlener.id, "dienstverlener", date(2026, 1, 1), verklaring="VK-2026-0001")
+    gemeente = await make_deelnemer("Gemeente Hengelo")
+    await services.create_ondersteuningsrelatie(
+        db,
+        OndersteuningsrelatieCreate(
+            dienstverlener_id=dienstverlener.id, deelnemer_id=gemeente.id,
+            taken=["dienstverlener-t01"], geldig_van=date(2026, 2, 1),
+        ),
+        actor=BEHEERDER, clock=clock,
+    )  # fmt: skip
+
+    response = await client.get("/dienstverleners")
+
+    assert response.status_code == 200
+    text = text_of(response.text)
+    assert "Koppelpunt BV" in text
+    assert "Gemeente Hengelo" in text
+    assert "dienstverlener-t01" not in text  # the duty is shown by its text

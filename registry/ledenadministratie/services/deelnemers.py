@@ -98,8 +98,10 @@ def _naam(naam: str, problems: list[InvalidParam]) -> str:
 
 def _soort(soort: str, problems: list[InvalidParam]) -> str:
     value = soort.strip().lower()
-    if value not in DeelnemerSoort.__members__.values():
-        keuzes = ", ".join(DeelnemerSoort)
+    keuzes = ", ".join(DeelnemerSoort)
+    if not value:
+        problems.append(InvalidParam("soort", f"Kies de soort organisatie: {keuzes}.", "required"))
+    elif value not in DeelnemerSoort.__members__.values():
         problems.append(InvalidParam("soort", f"Onbekende soort organisatie '{soort}'; kies uit {keuzes}."))
     return value
 
