@@ -282,6 +282,15 @@ class VerklaringDetail(Schema):
     aanmelding: str
 
 
+class Gebeurtenis(Schema):
+    """One step of a deelnemer's verklaring process, from the audit trail."""
+
+    moment: datetime
+    actie: str
+    onderwerp: str
+    door: str
+
+
 class RedenInvoer(Invoer):
     reden: str = ""
 

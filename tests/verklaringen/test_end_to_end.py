@@ -171,6 +171,8 @@ async def test_from_aanmelding_to_a_verklaring_verified_offline_and_then_revoked
     )
     assert [item["nummer"] for item in listed.json()["items"]] == [nummer]
     assert "Geldig" in (await client.get(f"/verifieer/{nummer}")).text
+    dienstverleners = (await client.get("/api/v1/dienstverleners")).json()["items"]
+    assert "Zorgdienst Twente B.V." in [d["naam"] for d in dienstverleners]
 
     # 7. Offline: only the JWKS and the status list, saved once.
     jwks = (await client.get("/.well-known/jwks.json")).content

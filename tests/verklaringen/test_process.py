@@ -16,6 +16,7 @@ from registry.ledenadministratie.models import Deelnemer, Rolvervulling
 from tests.verklaringen.conftest import Process, aanmelding_invoer, all_ja
 from verklaringen import schemas
 from verklaringen.embedded_files import extract_attestation
+from verklaringen.pdf import render_html
 from verklaringen.services import aanmeldingen, afgifte, besluiten, intakes, queries
 from verklaringen.services.queries import find_verklaring
 
@@ -214,3 +215,22 @@ async def test_the_stelsel_cannot_sign_before_the_deelnemer(process: Process) ->
         )
     events = await process.db.scalars(select(AuditEvent.action).where(AuditEvent.entity_id == nummer))
     assert "verklaring.afgegeven" not in list(events)
+
+
+async def test_the_deelnemer_page_can_show_its_verklaringen_and_their_history(process: Process) -> None:
+    verklaring = await process.afgegeven()
+    today = queries.today_of(process.clock.now())
+
+    own = await queries.verklaringen_van_deelnemer(
+        process.db, verklaring.deelnemer.id, today=today, base_url=process.settings.base_url
+    )
+    history = await queries.gebeurtenissen_van_deelnemer(process.db, verklaring.deelnemer.id)
+
+    assert [v.nummer for v in own] == [verklaring.nummer]
+    assert history[0].actie == "Aanmelding ingediend"
+    assert "Ondertekend door de stelselorganisatie en afgegeven" in [g.actie for g in history]
+    html = render_html(
+        "verklaringen/_deelnemer_verklaringen.html",
+        {"verklaringen": own, "gebeurtenissen": history, "beheer": True},
+    )
+    assert f"/beheer/verklaringen/{verklaring.nummer}" in html

@@ -8,7 +8,8 @@
    a random status list index allocated, the attestation signed, the PDF rendered (with the
    attestation embedded) and stored with its SHA-256, and the rolvervulling granted in the
    ledenadministratie on basis of this verklaring. If any step fails, nothing of it is stored: there
-   is no half-issued verklaring.
+   is no half-issued verklaring. A deelnemer that was only ``aangemeld`` is then made ``actief``
+   (see :func:`_activeer_deelnemer`).
 
 Storage decision: the PDF bytes are kept in the database (``verklaring_document``) rather than in
 ``settings.documents_dir``, so the document and the row that names its SHA-256 commit or roll back
@@ -18,6 +19,7 @@ together; nothing needs cleaning up after a failed afgifte and a backup of the d
 from __future__ import annotations
 
 import asyncio
+import logging
 from random import Random
 
 from sqlalchemy import select
@@ -27,9 +29,11 @@ from registry.accounts.models import User
 from registry.accounts.permissions import AccountRole, Principal
 from registry.audit.services import audited_write
 from registry.clock import Clock
-from registry.errors import Conflict, InvalidTransition, ValidationFailed
+from registry.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
+from registry.ledenadministratie.models import DeelnemerStatus
 from registry.ledenadministratie.schemas import BasisInvoer, RolvervullingCreate
-from registry.ledenadministratie.services import grant_rolvervulling
+from registry.ledenadministratie.services import change_deelnemer_status, grant_rolvervulling
+from registry.ledenadministratie.services.queries import get_deelnemer_by_id
 from registry.signing import Signer
 from verklaringen import schemas
 from verklaringen.attestation import (
@@ -55,6 +59,8 @@ from verklaringen.services.statuslijsten import STATUSLIJST, allocate_index, sta
 from verklaringen.services.toegang import actor_of, require_deelnemer_contact, user_id_of
 from verklaringen.services.verklaringcheck import verklaring_check
 from verklaringen.statuslist import status_claim
+
+logger = logging.getLogger(__name__)
 
 ENTITY = "verklaring"
 METHODE_PORTAAL = "portaal-akkoord"
@@ -282,4 +288,31 @@ async def geef_af(
                 "rolvervullingId": {"before": None, "after": rolvervulling.id},
             },
         )
+    await _activeer_deelnemer(session, verklaring, principal, clock)
     return verklaring_schema(verklaring, today_of(tx.now), base_url)
+
+
+async def _activeer_deelnemer(
+    session: AsyncSession, verklaring: Verklaring, principal: Principal, clock: Clock
+) -> None:
+    """A deelnemer that was only ``aangemeld`` becomes ``actief`` with its first verklaring, so that
+    the role it now holds counts (and a dienstverlener appears on the public list).
+
+    The ledenadministratie changes a status in a transaction of its own, so this follows the afgifte
+    instead of being part of it; if it fails, the verklaring stands and the deelnemer can be made
+    actief in the ledenadministratie.
+    """
+    deelnemer = await get_deelnemer_by_id(session, verklaring.deelnemer_id)
+    if deelnemer.status != DeelnemerStatus.AANGEMELD:
+        return
+    try:
+        await change_deelnemer_status(
+            session,
+            deelnemer.id,
+            DeelnemerStatus.ACTIEF.value,
+            f"Verklaring {verklaring.nummer} afgegeven",
+            actor=actor_of(principal),
+            clock=clock,
+        )
+    except DomainError:
+        logger.warning("deelnemer %s not made actief after verklaring %s", deelnemer.id, verklaring.nummer)

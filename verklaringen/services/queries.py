@@ -19,10 +19,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, false, func, select, true
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.api import API_PREFIX, PageRequest
+from registry.audit.models import AuditEvent
 from registry.errors import NotFound, ValidationFailed
 from registry.ledenadministratie.identifiers import InvalidIdentificatie, parse_identificatie
 from registry.ledenadministratie.models import DeelnemerIdentificatie
@@ -280,6 +281,53 @@ async def verklaringen_van_deelnemer(
         .order_by(Verklaring.jaar.desc(), Verklaring.volgnummer.desc())
     )
     return [verklaring_schema(v, today, base_url) for v in rows]
+
+
+ACTIES = {
+    "aanmelding.ingediend": "Aanmelding ingediend",
+    "aanmelding.toegewezen": "Casemanager toegewezen",
+    "aanmelding.intake-afgerond": "Intake afgerond",
+    "aanmelding.vernieuwing": "Vernieuwing aangevraagd",
+    "besluit.voorgesteld": "Besluit voorgesteld",
+    "besluit.genomen": "Besluit genomen",
+    "verklaring.voorbereid": "Verklaring voorbereid",
+    "verklaring.ondertekend-deelnemer": "Ondertekend door de organisatie",
+    "verklaring.afgegeven": "Ondertekend door de stelselorganisatie en afgegeven",
+    "verklaring.geschorst": "Verklaring geschorst",
+    "verklaring.hersteld": "Schorsing opgeheven",
+    "verklaring.ingetrokken": "Verklaring ingetrokken",
+}
+
+
+async def gebeurtenissen_van_deelnemer(
+    session: AsyncSession, deelnemer_id: uuid.UUID
+) -> list[schemas.Gebeurtenis]:
+    """Every step of the deelnemer's aanmeldingen and verklaringen from the audit trail, oldest first:
+    for the deelnemer's page in the ledenadministratie."""
+    referenties = select(Aanmelding.referentie).where(Aanmelding.deelnemer_id == deelnemer_id)
+    nummers = select(Verklaring.nummer).where(Verklaring.deelnemer_id == deelnemer_id)
+    events = await session.scalars(
+        select(AuditEvent)
+        .where(
+            or_(
+                and_(
+                    AuditEvent.entity_type.in_(("aanmelding", "besluit")),
+                    AuditEvent.entity_id.in_(referenties),
+                ),
+                and_(AuditEvent.entity_type == "verklaring", AuditEvent.entity_id.in_(nummers)),
+            )
+        )
+        .order_by(AuditEvent.seq)
+    )
+    return [
+        schemas.Gebeurtenis(
+            moment=event.occurred_at,
+            actie=ACTIES.get(event.action, event.action),
+            onderwerp=event.entity_id,
+            door=event.actor_name,
+        )
+        for event in events
+    ]
 
 
 async def verklaring_document(session: AsyncSession, nummer: str) -> Document:
