@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
@@ -56,11 +58,20 @@ async def test_a_logged_in_user_cannot_be_made_to_post_without_the_token(
     assert "Kwaadaardig" not in clients.text
 
 
-def test_the_api_is_excluded_from_csrf_and_ignores_sessions(app: Litestar) -> None:
-    # The API authenticates with bearer tokens only (see test_route_access), so it needs no CSRF token.
+def test_only_the_api_and_machine_paths_are_excluded_from_csrf(app: Litestar) -> None:
+    # The API authenticates with bearer tokens only (see test_route_access), so it needs no CSRF
+    # token; every page path does.
     assert app.csrf_config is not None
-    assert API_PREFIX in (app.csrf_config.exclude or [])
     assert app.csrf_config.cookie_name == CSRF_COOKIE
+    patterns = app.csrf_config.exclude or []
+    patterns = [patterns] if isinstance(patterns, str) else patterns
+
+    def excluded(path: str) -> bool:
+        return any(re.search(pattern, path) for pattern in patterns)
+
+    assert excluded(f"{API_PREFIX}/aanmeldingen")
+    for page in ("/inloggen", "/uitloggen", "/beheer/gebruikers", "/profiel/wachtwoord", "/api-docs"):
+        assert not excluded(page), page
 
 
 def _plain_page_paths(app: Litestar) -> list[str]:
