@@ -184,3 +184,15 @@ async def test_others_see_no_audit_trail(client: AsyncTestClient[Litestar], sign
     await sign_in("casemanager")
     assert (await client.get("/beheer/audit")).status_code == 403
     assert (await client.get("/beheer/audit/export.csv")).status_code == 403
+
+
+async def test_what_an_event_records_is_shown_escaped(
+    client: AsyncTestClient[Litestar], sign_in: SignIn, db: AsyncSession, clock: MovableClock
+) -> None:
+    script = "<script>alert(1)</script>"
+    await _write(db, clock, Actor("user", "x", script), "test.actie", f"test:{script}", {"naam": script})
+    await sign_in("auditor")
+    for path in ("/beheer/audit", "/beheer/audit/1"):
+        response = await client.get(path)
+        assert script not in response.text, path
+        assert "&lt;script&gt;" in response.text, path
