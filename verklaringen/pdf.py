@@ -64,7 +64,7 @@ class WeasyPrintRenderer:
             )
             for bijlage in bijlagen
         ]
-        document = weasyprint.HTML(string=html, base_url=str(TEMPLATES_DIR))
+        document = weasyprint.HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/")
         pdf: bytes = document.write_pdf(attachments=attachments, pdf_variant=self.pdf_variant)
         return pdf
 
