@@ -56,3 +56,13 @@ async def catalogus_rol(session: AsyncSession, code: str, release: str | None = 
         release=rol.release.versie,
         teksten={duty.code: duty.tekst for duty in rol.duties},
     )
+
+
+async def catalogus_rollen(session: AsyncSession) -> list[tuple[str, str]]:
+    """``(code, naam)`` of every role in the definitive release, in catalogue order (empty before it)."""
+    from roles import services as catalogus
+
+    if await catalogus.current_release(session) is None:
+        return []
+    _release, rollen = await catalogus.list_rollen(session)
+    return [(rol.code, rol.naam) for rol in rollen]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 from typing import Annotated, Any
 
 import msgspec
@@ -23,17 +24,31 @@ from registry.accounts.views import current_principal
 from registry.accounts.web import page_info, page_links, read_form
 from registry.audit.services import Actor
 from registry.dependencies import AppClock, DbSession, Paging
-from registry.errors import InvalidTransition, ValidationFailed
+from registry.errors import DomainError, InvalidParam, InvalidTransition, NotFound, ValidationFailed
 from registry.ledenadministratie import services
-from registry.ledenadministratie.catalogus import DIENSTVERLENER, CatalogusOntbreekt, catalogus_rol
-from registry.ledenadministratie.models import STATUS_TRANSITIONS, Deelnemer, DeelnemerSoort, DeelnemerStatus
+from registry.ledenadministratie.catalogus import (
+    DIENSTVERLENER,
+    CatalogusOntbreekt,
+    catalogus_rol,
+    catalogus_rollen,
+)
+from registry.ledenadministratie.models import (
+    STATUS_TRANSITIONS,
+    Deelnemer,
+    DeelnemerSoort,
+    DeelnemerStatus,
+    Rolvervulling,
+)
 from registry.ledenadministratie.peildatum import Peildatum
 from registry.ledenadministratie.schemas import (
     AdresInvoer,
+    BasisInvoer,
+    Beeindiging,
     ContactpersoonInvoer,
     DeelnemerCreate,
     DeelnemerUpdate,
     IdentificatieInvoer,
+    RolvervullingCreate,
 )
 from registry.ledenadministratie.services.queries import get_deelnemer_by_id
 from registry.templating import flash, page
@@ -214,6 +229,8 @@ async def _detail_page(
     status_errors: dict[str, list[str]] | None = None,
     status_form: dict[str, str] | None = None,
     status_code: int = 200,
+    rol_form: RolForm | None = None,
+    rol_errors: dict[str, list[str]] | None = None,
 ) -> Template:
     deelnemer = await services.get_deelnemer(
         db_session, str(deelnemer_id), Peildatum.at(clock.now()), volledig=True
@@ -232,6 +249,11 @@ async def _detail_page(
             "transitions": [(s.value, s.label) for s in DeelnemerStatus if s in STATUS_TRANSITIONS[current]],
             "status_errors": status_errors or {},
             "status_form": status_form or {},
+            "may_grant": principal is not None and principal.can(Permission.ROLVERVULLINGEN_BEHEREN),
+            "rollen": await catalogus_rollen(db_session),
+            "basissen": BASIS_OPTIONS,
+            "rol_form": rol_form or RolForm(),
+            "rol_errors": rol_errors or {},
         },
         status_code=status_code,
     )
@@ -356,6 +378,152 @@ async def deelnemer_update(
     )
 
 
+# --- granting and ending roles ----------------------------------------------------------------------------
+
+ROLES = {"permission": Permission.ROLVERVULLINGEN_BEHEREN}
+BASIS_OPTIONS = [("besluit", "Besluit (kenmerk)"), ("verklaring", "Verklaring (nummer)")]
+
+
+class RolForm(msgspec.Struct, kw_only=True, rename="camel"):
+    """A role to grant, as posted from the deelnemer page."""
+
+    rol_code: str = ""
+    geldig_van: str = ""
+    geldig_tot: str = ""
+    basis_soort: str = "besluit"
+    basis_referentie: str = ""
+    toelichting: str = ""
+
+    def invoer(self) -> RolvervullingCreate:
+        """The service input; an unreadable date is reported under its field name."""
+        problems: list[InvalidParam] = []
+        van = _date(self.geldig_van, "geldigVan", problems, required=True)
+        tot = _date(self.geldig_tot, "geldigTot", problems, required=False)
+        if problems:
+            raise ValidationFailed(problems)
+        assert van is not None
+        return RolvervullingCreate(
+            rol_code=self.rol_code, geldig_van=van, geldig_tot=tot,
+            basis=BasisInvoer(soort=self.basis_soort, referentie=self.basis_referentie),
+            toelichting=self.toelichting,
+        )  # fmt: skip
+
+
+def _date(text: str, field: str, problems: list[InvalidParam], *, required: bool) -> date | None:
+    if not text.strip():
+        if required:
+            problems.append(InvalidParam(field, "Vul een datum in.", "required"))
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        problems.append(InvalidParam(field, f"'{text.strip()}' is geen datum zoals 2026-01-01."))
+        return None
+
+
+def _rol_errors(exc: ValidationFailed) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for param in exc.invalid_params:
+        name = {"basis.soort": "basisSoort", "basis.referentie": "basisReferentie"}.get(
+            param.name, param.name
+        )
+        errors.setdefault(name, []).append(param.reason)
+    return errors
+
+
+@post("/beheer/deelnemers/{deelnemer_id:uuid}/rollen", opt=ROLES, include_in_schema=False)
+async def rolvervulling_create(
+    request: Request[Any, Any, Any], db_session: DbSession, clock: AppClock, deelnemer_id: uuid.UUID
+) -> Template | Redirect:
+    form = await read_form(request, RolForm)
+    try:
+        rolvervulling = await services.create_rolvervulling(
+            db_session, deelnemer_id, form.invoer(), actor=_actor(request), clock=clock
+        )
+    except ValidationFailed as exc:
+        return await _detail_page(
+            request,
+            db_session,
+            clock,
+            deelnemer_id,
+            status_code=exc.status,
+            rol_form=form,
+            rol_errors=_rol_errors(exc),
+        )
+    except DomainError as exc:
+        return await _detail_page(
+            request, db_session, clock, deelnemer_id, status_code=exc.status, rol_form=form,
+            rol_errors={"rolCode": [exc.detail]},
+        )  # fmt: skip
+    return _redirect(
+        request, f"/beheer/deelnemers/{deelnemer_id}", f"De rol {rolvervulling.rol_code} is toegekend."
+    )
+
+
+class BeeindigForm(msgspec.Struct, kw_only=True):
+    einddatum: str = ""
+    reden: str = ""
+
+
+async def _end_page(
+    request: Request[Any, Any, Any],
+    db_session: DbSession,
+    rolvervulling_id: uuid.UUID,
+    form: BeeindigForm | None = None,
+    errors: dict[str, list[str]] | None = None,
+    status_code: int = 200,
+) -> Template:
+    rolvervulling = await db_session.get(Rolvervulling, rolvervulling_id)
+    if rolvervulling is None:
+        raise NotFound(f"Er is geen rolvervulling met id {rolvervulling_id}.")
+    deelnemer = await get_deelnemer_by_id(db_session, rolvervulling.deelnemer_id)
+    return page(
+        request,
+        "ledenadministratie/rol_beeindigen.html",
+        {
+            "rolvervulling": rolvervulling,
+            "deelnemer": deelnemer,
+            "form": form or BeeindigForm(),
+            "errors": errors or {},
+        },
+        status_code=status_code,
+    )
+
+
+@get("/beheer/rolvervullingen/{rolvervulling_id:uuid}/beeindigen", opt=ROLES, include_in_schema=False)
+async def rolvervulling_end_form(
+    request: Request[Any, Any, Any], db_session: DbSession, rolvervulling_id: uuid.UUID
+) -> Template:
+    return await _end_page(request, db_session, rolvervulling_id)
+
+
+@post("/beheer/rolvervullingen/{rolvervulling_id:uuid}/beeindigen", opt=ROLES, include_in_schema=False)
+async def rolvervulling_end(
+    request: Request[Any, Any, Any], db_session: DbSession, clock: AppClock, rolvervulling_id: uuid.UUID
+) -> Template | Redirect:
+    form = await read_form(request, BeeindigForm)
+    problems: list[InvalidParam] = []
+    einddatum = _date(form.einddatum, "einddatum", problems, required=True)
+    try:
+        if problems or einddatum is None:
+            raise ValidationFailed(problems)
+        rolvervulling = await services.end_rolvervulling(
+            db_session, rolvervulling_id, Beeindiging(einddatum=einddatum, reden=form.reden),
+            actor=_actor(request), clock=clock,
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        return await _end_page(request, db_session, rolvervulling_id, form, form_errors(exc), exc.status)
+    except InvalidTransition as exc:
+        return await _end_page(
+            request, db_session, rolvervulling_id, form, {"einddatum": [exc.detail]}, exc.status
+        )
+    return _redirect(
+        request,
+        f"/beheer/deelnemers/{rolvervulling.deelnemer_id}",
+        f"De rol {rolvervulling.rol_code} is beëindigd.",
+    )
+
+
 # --- the public list of dienstverleners ------------------------------------------------------------------
 
 
@@ -390,4 +558,7 @@ route_handlers = [
     deelnemer_status,
     deelnemer_edit,
     deelnemer_update,
+    rolvervulling_create,
+    rolvervulling_end_form,
+    rolvervulling_end,
 ]

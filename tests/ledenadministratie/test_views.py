@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.ledenadministratie import services
-from registry.ledenadministratie.models import Deelnemer
+from registry.ledenadministratie.models import Deelnemer, Rolvervulling
 from registry.ledenadministratie.schemas import OndersteuningsrelatieCreate
 from tests.accounts.factories import post_form, text_of
 from tests.conftest import LoginAs, MovableClock
@@ -245,3 +245,59 @@ async def test_anyone_reads_the_public_dienstverleners_list(
     assert "Koppelpunt BV" in text
     assert "Gemeente Hengelo" in text
     assert "dienstverlener-t01" not in text  # the duty is shown by its text
+
+
+async def test_a_beheerder_grants_and_ends_a_role_in_the_portal(
+    client: AsyncTestClient[Litestar], login_as: LoginAs, make_deelnemer: DeelnemerFactory, db: AsyncSession
+) -> None:
+    deelnemer_id = (await make_deelnemer("Gemeente Borne")).id
+    await login_as("stelselbeheerder")
+    path = f"/beheer/deelnemers/{deelnemer_id}"
+    role = {
+        "rolCode": "afnemer",
+        "geldigVan": "2026-01-01",
+        "basisSoort": "besluit",
+        "basisReferentie": "STB-2026-4",
+    }
+
+    page = await client.get(path)
+    bad_date = await post_form(client, f"{path}/rollen", role | {"geldigVan": "1 januari"})
+    needs_verklaring = await post_form(client, f"{path}/rollen", role | {"rolCode": "dienstverlener"})
+    granted = await post_form(client, f"{path}/rollen", role)
+    overlap = await post_form(client, f"{path}/rollen", role | {"geldigVan": "2026-06-01"})
+
+    assert "Rol toekennen" in page.text
+    assert bad_date.status_code == 400
+    assert "is geen datum zoals 2026-01-01" in text_of(bad_date.text)
+    assert needs_verklaring.status_code == 400
+    assert "vereist een verklaring" in text_of(needs_verklaring.text)
+    assert granted.status_code == 303
+    assert overlap.status_code == 409
+    assert "overlapt" in text_of(overlap.text)
+
+    [rolvervulling] = (await db.scalars(select(Rolvervulling))).all()
+    end_path = f"/beheer/rolvervullingen/{rolvervulling.id}/beeindigen"
+    form = await client.get(end_path)
+    too_early = await post_form(client, end_path, {"einddatum": "2026-11-01", "reden": "Terugwerkend"})
+    ended = await post_form(client, end_path, {"einddatum": "2026-12-01", "reden": "Contract afgelopen"})
+
+    assert form.status_code == 200
+    assert too_early.status_code == 400
+    assert "terugwerkende kracht" in text_of(too_early.text)
+    assert ended.status_code == 303
+    stored = await db.get(Rolvervulling, rolvervulling.id, populate_existing=True)
+    assert stored is not None
+    assert (stored.status, stored.geldig_tot) == ("beeindigd", date(2026, 12, 1))
+
+
+async def test_a_casemanager_cannot_grant_roles(
+    client: AsyncTestClient[Litestar], login_as: LoginAs, make_deelnemer: DeelnemerFactory
+) -> None:
+    deelnemer_id = (await make_deelnemer()).id
+    await login_as("casemanager")
+
+    page = await client.get(f"/beheer/deelnemers/{deelnemer_id}")
+    refused = await post_form(client, f"/beheer/deelnemers/{deelnemer_id}/rollen", {"rolCode": "afnemer"})
+
+    assert "Rol toekennen" not in page.text
+    assert refused.status_code == 403
