@@ -63,10 +63,13 @@ def _short(frame: str) -> str:
 def _package(frame: str) -> str:
     """The top-level package (or stdlib module) a frame's own time is spent in."""
     where = frame.rpartition(" (")[2]
+    if where.startswith("<"):
+        return "<generated code>"
     return where.split("/", 1)[0].split(".py", 1)[0] or "?"
 
 
-# Frames that wrap every request (process start, event loop, the server's protocol) say nothing.
+# Frames that wrap every request (process start, event loop, server protocol, middleware stack)
+# are on nearly every stack and say nothing about where a request's own time goes.
 _WRAPPERS = (
     "<module>",
     "main (",
@@ -85,15 +88,42 @@ _WRAPPERS = (
     "Handle._run",
     "_run_module",
     "_run_code",
+    "ExceptionHandlerMiddleware",
+    "ASGIRouter.",
+    "ASGIMiddleware.",
+    "RequestResponseCycle.run_asgi",
+    "CSRFMiddleware",
+    "ProxyHeadersMiddleware",
+    "Litestar.__call__",
+    "HTTPRoute.handle",
+    "HTTPRoute._get_response_for_request",
+    "HTTPRoute._call_handler_function",
+    "TrailingSlashMiddleware",
+    "RequestTargetMiddleware",
+    "AuthenticationMiddleware.handle",
+    "Thread.",
+    "_worker (concurrent",
+    "_WorkItem.run",
+)
+_IDLE_LEAVES = (
+    "Runner.run",
+    "run_forever",
+    "BaseEventLoop._run_once",
+    "EpollSelector.select",
+    "_worker (concurrent",
+    "_connection_worker_thread (aiosqlite/core.py:59)",
+    "Condition.wait",
+    "Queue.get",
+    "Event.wait",
 )
 
 
-def fold(raw: str, top: int = 15) -> Profile:
+def fold(raw: str, top: int = 15, *, all_threads: bool = False) -> Profile:
     """Aggregate py-spy's raw output (``frame;frame;… count`` per line, outermost frame first).
 
-    Only the event-loop thread counts: the driver threads (aiosqlite's, the thread pool) wait on
-    queues most of the time and their database work shows as the awaiting frames of the main thread.
-    A main-thread sample whose innermost frame is the event loop itself is idle (waiting in epoll).
+    By default only the event-loop thread counts: the driver threads (aiosqlite's, the thread pool)
+    wait on queues most of the time and their database work shows as the awaiting frames of the
+    main thread. A sample whose innermost frame is a wait (epoll, a queue) is idle.
     """
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
@@ -104,13 +134,13 @@ def fold(raw: str, top: int = 15) -> Profile:
         if not stack or not count_text.isdigit():
             continue
         frames = [_short(frame) for frame in stack.split(";") if frame.strip()]
-        if not frames or any(frame.startswith("Thread._bootstrap") for frame in frames[:3]):
+        if not frames:
+            continue
+        if not all_threads and any(frame.startswith("Thread._bootstrap") for frame in frames[:3]):
             continue
         count = int(count_text)
         samples += count
-        if frames[-1].startswith(
-            ("Runner.run", "run_forever", "BaseEventLoop._run_once", "EpollSelector.select")
-        ):
+        if frames[-1].startswith(_IDLE_LEAVES):
             continue
         busy += count
         own[frames[-1]] += count
@@ -155,6 +185,34 @@ def record(pid: int, seconds: float, output: Path) -> subprocess.Popen[bytes] | 
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+
+
+def profile_command(command: list[str], output: Path, timeout: float) -> Profile | str:
+    """Run ``command`` under py-spy (all threads) and fold what it did."""
+    binary = py_spy()
+    if binary is None:
+        return "py-spy is not installed (scripts/bench-deps.sh installs it)"
+    completed = subprocess.run(
+        [
+            binary,
+            "record",
+            "--rate",
+            str(RATE),
+            "--format",
+            "raw",
+            "--nonblocking",
+            "--output",
+            str(output),
+            "--",
+            *command,
+        ],
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+    if completed.returncode != 0 or not output.exists():
+        return f"py-spy failed: {completed.stderr.decode('utf-8', 'replace').strip()[-300:]}"
+    return fold(output.read_text(encoding="utf-8", errors="replace"), all_threads=True)
 
 
 def profile_while(pid: int, seconds: float, output: Path, load: Any) -> Profile | str:

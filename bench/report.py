@@ -45,6 +45,8 @@ def _throughput_target(
     p99 = entry["result"]["p99_ms"]
     errors = entry["result"]["errors"]
     met = measured_ratio >= ratio and (p99_ms is None or p99 <= p99_ms) and errors == 0
+    if not entry["result"]["requests"]:
+        return Verdict(target, str(entry.get("note", "no request completed within the run")), False, key)
     measured = (
         f"{entry['result']['requests_per_second']:.0f} req/s = {measured_ratio:.1%} of "
         f"{entry['baseline']['requests_per_second']:.0f}; p99 {p99:.1f} ms"
@@ -152,17 +154,22 @@ def _configuration_table(configuration: dict[str, Any]) -> list[str]:
         "| scenario | req/s | baseline req/s | ratio | p50 ms | p99 ms | errors | caller |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
-    for key, entry in configuration.get("scenarios", {}).items():
+    for entry in configuration.get("scenarios", {}).values():
         if entry.get("status") != "ok":
             lines.append(f"| {entry['title']} | – | – | – | – | – | – | {entry.get('note', '')} |")
             continue
         result, base = entry["result"], entry["baseline"]
+        if not result["requests"]:
+            lines.append(
+                f"| {entry['title']} | 0 | {base['requests_per_second']:.0f} | 0% | – | – | – | "
+                f"{entry.get('note', 'no request completed')} |"
+            )
+            continue
         lines.append(
             f"| {entry['title']} | {result['requests_per_second']:.0f} | {base['requests_per_second']:.0f} | "
-            f"{entry['ratio']:.1%} | {result['p50_ms']:.1f} | {result['p99_ms']:.1f} | {result['errors']} | "
-            f"{entry['auth']} |"
+            f"{entry['ratio'] or 0:.1%} | {result['p50_ms']:.1f} | {result['p99_ms']:.1f} | "
+            f"{result['errors']} | {entry['auth']} |"
         )
-        del key
     return lines
 
 
@@ -170,8 +177,8 @@ def _profile_lines(profile: dict[str, Any]) -> list[str]:
     if isinstance(profile, str):
         return [f"  {profile}"]
     lines = [
-        f"  Event-loop thread busy in {profile['busy_share']}% of {profile['samples']} samples "
-        "(py-spy, 100 Hz, during a load run).",
+        f"  Busy in {profile['busy_share']}% of {profile['samples']} samples (py-spy at 100 Hz; for a load "
+        "run the server's event-loop thread while wrk loads the scenario, for the afgifte every thread).",
         "",
         "  | own time | frame |",
         "  | ---: | --- |",
@@ -237,7 +244,7 @@ def _growth(results: dict[str, Any]) -> list[str]:
             continue
         result = entry["result"]
         out.append(
-            f"| {int(size):,} | {result['requests_per_second']:.0f} | {entry['ratio']:.1%} | "
+            f"| {int(size):,} | {result['requests_per_second']:.0f} | {entry['ratio'] or 0:.1%} | "
             f"{result['p50_ms']:.1f} | {result['p99_ms']:.1f} | {entry.get('rss_mb', '–')} | "
             f"{entry.get('generated', '–')} |"
         )

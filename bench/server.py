@@ -74,6 +74,27 @@ class Server:
                     workers.append(child)
         return workers
 
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time of the serving processes so far."""
+        total = 0.0
+        ticks = os.sysconf("SC_CLK_TCK")
+        for pid in self.worker_pids():
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / ticks
+        return total
+
+    def settle(self, timeout: float = 60.0) -> float:
+        """Wait until the workers are idle (below 10% of a core over a quarter second): requests a
+        load run left queued must not eat into the next measurement. Returns the seconds waited."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            before = self.cpu_seconds()
+            time.sleep(0.25)
+            if self.cpu_seconds() - before < 0.025:
+                break
+        return time.monotonic() - started
+
     def worker_rss_mb(self) -> list[float]:
         return [round(rss_mb(pid), 1) for pid in self.worker_pids()]
 
