@@ -47,6 +47,12 @@ class _SettingsView(dict[str, Any]):
             return settings_of(self._ctx)
         raise KeyError(key)
 
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key == "settings" else super().get(key, default)
+
+    def __bool__(self) -> bool:
+        return True
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.pass_context

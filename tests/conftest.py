@@ -41,6 +41,22 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 DEFAULT_PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2id with the production cost takes ~60 ms a hash; tests use the same algorithm at the
+    lowest cost, so creating users does not dominate the suite. Production code is unchanged."""
+    from argon2 import PasswordHasher
+
+    from registry.accounts import passwords
+
+    production = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    try:
+        yield
+    finally:
+        passwords._hasher = production
+
+
 def _settings(data_dir: Path, database_url: str) -> Settings:
     return Settings(data_dir=data_dir, database_url=database_url, secret_key=TEST_SECRET)
 

@@ -100,3 +100,11 @@ def test_check_passes_on_a_migrated_database(tmp_path: Path) -> None:
     assert CliRunner().invoke(main, ["db", "upgrade"], env=env).exit_code == 0
     result = CliRunner().invoke(main, ["check"], env=env)
     assert "ok    database" in result.output, result.output
+
+
+def test_domain_commands_find_the_settings(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["keys", "generate"], env={"STELSEL_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "keys").is_dir()
+    listed = CliRunner().invoke(main, ["keys", "list"], env={"STELSEL_DATA_DIR": str(tmp_path)})
+    assert "active" in listed.output
