@@ -1,5 +1,6 @@
 .DEFAULT_GOAL := help
 VENV := .venv/bin
+TEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
 help: ## Show the targets
@@ -11,7 +12,7 @@ run: ## Run the portal with demo data on SQLite at http://127.0.0.1:8000
 test: ## Install what is missing, then lint, type-check and run the whole test suite
 	./scripts/bootstrap.sh --test
 	$(MAKE) --no-print-directory lint
-	$(VENV)/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: ## ruff (lint + format check) and mypy
 	$(VENV)/ruff check .
