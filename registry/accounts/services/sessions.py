@@ -186,10 +186,8 @@ async def log_in(
             refusal = AccountLocked(user.locked_until)
         elif not password_ok:
             _count_failure(tx, user, "wachtwoord")
-            refusal = (
-                AccountLocked(user.locked_until) if is_locked(user, tx.now) and user.locked_until else None
-            )
-            refusal = refusal or LoginFailed(BAD_CREDENTIALS)
+            locked = is_locked(user, tx.now) and user.locked_until is not None
+            refusal = AccountLocked(user.locked_until) if locked else LoginFailed(BAD_CREDENTIALS)
         elif not user.is_active:
             tx.record(
                 "inloggen.mislukt", "gebruiker", user.id, {"reden": {"before": None, "after": "inactief"}}
