@@ -1,7 +1,8 @@
 """The JSON API of verklaringen under ``/api/v1``.
 
-Public: the issued verklaringen (summary, attestation, PDF), the status list, and aanmelden.
-With a scope: ``verify`` for ``POST /verificaties``; ``aanmeldingen`` to read aanmeldingen,
+Public: the issued verklaringen (summary, attestation, PDF), the status list, aanmelden and
+``POST /verificaties`` (a relying party needs no account to check a token it holds; anonymous callers
+are rate limited per address, API clients per client). With a scope: ``aanmeldingen`` to read aanmeldingen,
 intakes and besluiten. The process steps that people take (assigning, the intake, the besluit,
 signing) are done in the portal's pages, which call the same services.
 
@@ -24,6 +25,7 @@ from registry.api import API_PREFIX, Page, paginated
 from registry.audit.services import Actor
 from registry.dependencies import AppClock, AppKeyRing, AppSettings, DbSession, Paging
 from registry.errors import NotFound
+from registry.ledenadministratie.ratelimit import rate_limit
 from verklaringen import schemas
 from verklaringen.providers import DEPENDENCIES, StatusTokens, limit_aanmeldingen
 from verklaringen.services import aanmeldingen, queries, verificatie
@@ -194,7 +196,8 @@ class VerklaringenController(Controller):
 
     @post(
         "/verificaties",
-        opt={"permission": Permission.VERIFIEREN},
+        opt={"public": True},
+        guards=[rate_limit],
         status_code=200,
         summary="Verklaring verifiëren",
         description=(
