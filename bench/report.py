@@ -201,7 +201,8 @@ def _header(results: dict[str, Any]) -> list[str]:
         "",
         f"Machine: {machine['nproc']} cores ({machine['cpu']}), {machine['memory_gb']} GB memory, "
         f"Python {machine['python']}, SQLite {machine['sqlite']}, {machine.get('postgresql')}; "
-        f"load average at the start {machine['load_average']}. The machine is shared: the ratio to "
+        f"load average at the start {machine['load_average']}, at the end "
+        f"{machine.get('load_average_end', '?')}. The machine is shared: the ratio to "
         "the baseline, measured right before each scenario, is the figure to compare between runs.",
         "",
         "## Targets (SQLite, 1 worker, 100k deelnemers)",

@@ -82,8 +82,13 @@ def _statuslijst(_workload: dict[str, Any], _register: Register) -> list[Request
 
 
 def _dienstverleners_pagina(workload: dict[str, Any], _register: Register) -> list[Request]:
+    """The page filtered on regio, through its first pages."""
     regios = workload.get("dienstverlener_regios") or [""]
-    return [Request(f"/dienstverleners?regio={_quote(regio)}") for regio in regios]
+    return [
+        Request(f"/dienstverleners?regio={_quote(regio)}&page={page}")
+        for page in range(1, 6)
+        for regio in regios
+    ]
 
 
 def _verificaties(_workload: dict[str, Any], register: Register) -> list[Request]:
@@ -275,16 +280,23 @@ def measure(
     requests_file = work_dir / f"{prepared.scenario.key}.requests"
     if warmup > 0:
         load(server, prepared, warmup, requests_file)
+        server.settle()
     base = baseline(server, seconds)
+    server.settle()
     result = load(server, prepared, seconds, requests_file)
-    return {
+    drained = server.settle()
+    measured: dict[str, Any] = {
         "auth": prepared.auth,
         "baseline": base.to_json(),
         "result": result.to_json(),
         "ratio": round(result.requests_per_second / base.requests_per_second, 3)
         if base.requests_per_second
-        else None,
+        else 0.0,
+        "drain_seconds": round(drained, 1),
     }
+    if result.requests == 0:
+        measured["note"] = f"no request completed within {seconds:g} s"
+    return measured
 
 
 def run_configuration(
@@ -312,6 +324,7 @@ def run_configuration(
     with serving(register, workers, work_dir / "server.log") as server:
         routes = api_routes(server)
         baseline(server, 1)  # the first requests of a fresh process are not representative
+        server.settle()
         for scenario in SCENARIOS:
             if scenario.key not in scenario_keys:
                 continue

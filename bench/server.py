@@ -84,7 +84,7 @@ class Server:
                 total += (int(fields[11]) + int(fields[12])) / ticks
         return total
 
-    def settle(self, timeout: float = 60.0) -> float:
+    def settle(self, timeout: float = 180.0) -> float:
         """Wait until the workers are idle (below 10% of a core over a quarter second): requests a
         load run left queued must not eat into the next measurement. Returns the seconds waited."""
         started = time.monotonic()

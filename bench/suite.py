@@ -284,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         profile = profile_command(command, OUT_DIR / "runs" / "afgifte.pyspy.txt", timeout=600)
         results["profiles"]["afgifte"] = profile if isinstance(profile, str) else profile.to_json()
     results["suite_seconds"] = round(time.monotonic() - started)
+    results["machine"]["load_average_end"] = " ".join(f"{value:.2f}" for value in os.getloadavg())
     RESULTS_JSON.write_text(json.dumps(results, indent=1), encoding="utf-8")
     markdown = OUT_DIR / "RESULTS-quick.md" if quick else RESULTS_MD
     markdown.write_text(report.render(results), encoding="utf-8")
