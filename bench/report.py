@@ -338,13 +338,39 @@ def _registers(results: dict[str, Any]) -> list[str]:
     return out
 
 
+# which lookup of bench/explain.py sends the statements of a scenario's request
+_EXPLAINED = {
+    "lookup": "lookup by identificatie",
+    "lookup-signed": "lookup by identificatie",
+    "rolcheck": "rolcheck",
+    "zoek": "search by name prefix",
+}
+
+
+def _statements(results: dict[str, Any], key: str) -> str:
+    label = _EXPLAINED.get(key)
+    for summary in results.get("explain", {}).values():
+        for lookup in summary.get("lookups", []):
+            if lookup["label"] == label:
+                return f" One request sends {lookup['statements']} SQL statements (`bench/explain.py`)."
+    return ""
+
+
+def _summary(results: dict[str, Any], key: str, profile: dict[str, Any]) -> str:
+    """One sentence from the profile: which packages hold the own time, and the hottest frames."""
+    packages = ", ".join(f"{package} {share:g}%" for package, share in profile.get("packages", [])[:4])
+    hottest = "; ".join(f"`{frame}` {share:g}%" for frame, share in profile.get("own", [])[:3])
+    return f"  Own time by package: {packages}. Hottest frames: {hottest}.{_statements(results, key)}"
+
+
 def _profiles(results: dict[str, Any]) -> list[str]:
     profiles = results.get("profiles", {})
     if not profiles:
         return []
     out = ["## Where the time goes (unmet targets)", ""]
     for key, profile in profiles.items():
-        out += [f"- **{key}**", "", *_profile_lines(profile), ""]
+        summary = [] if isinstance(profile, str) else [_summary(results, key, profile), ""]
+        out += [f"- **{key}**", "", *summary, *_profile_lines(profile), ""]
     return out
 
 
@@ -352,3 +378,13 @@ def render(results: dict[str, Any]) -> str:
     sections = (_header, _load_runs, _growth, _explain, _floors, _afgifte, _registers, _profiles)
     lines = [line for section in sections for line in section(results)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+    from pathlib import Path
+
+    # re-render from a results file: python -m bench.report bench/out/results.json bench/RESULTS.md
+    source, target = Path(sys.argv[1]), Path(sys.argv[2])
+    target.write_text(render(json.loads(source.read_text(encoding="utf-8"))), encoding="utf-8")
