@@ -19,7 +19,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit.models import GENESIS_HASH, AuditEvent, AuditHead
@@ -128,11 +128,16 @@ class _PendingEvent:
 
 @dataclass(slots=True)
 class WriteTransaction:
-    """Handed to the body of :func:`audited_write`; collects the audit events of the change."""
+    """Handed to the body of :func:`audited_write`; collects the audit events of the change.
+
+    ``seq`` and ``prev_hash`` are the end of the chain as this transaction has extended it so far.
+    """
 
     session: AsyncSession
     actor: Actor
     now: datetime
+    seq: int = 0
+    prev_hash: str = GENESIS_HASH
     pending: list[_PendingEvent] = field(default_factory=list)
     appended: list[AuditEvent] = field(default_factory=list)
 
@@ -153,10 +158,55 @@ class WriteTransaction:
             )
         )
 
+    async def append_recorded(self) -> None:
+        """Append the events recorded so far to the chain now, in one statement, not at commit.
+
+        A long write (an import of many deelnemers) calls this between batches, so that its events
+        need not all wait in memory. They stay part of this transaction: committed or rolled back
+        with it. The chain head is locked for the whole transaction, so the sequence stays
+        gap-free and in commit order.
+        """
+        rows = list(self.chain_pending())
+        if rows:
+            await self.session.execute(insert(AuditEvent), rows)
+
+    def chain_pending(self) -> Iterator[dict[str, Any]]:
+        """The column values of each pending event, hash-linked onto the chain; empties ``pending``."""
+        actor = self.actor
+        for pending in self.pending:
+            self.seq += 1
+            digest = event_hash(
+                seq=self.seq,
+                occurred_at=self.now,
+                actor_kind=actor.kind,
+                actor_id=actor.id,
+                actor_name=actor.name,
+                action=pending.action,
+                entity_type=pending.entity_type,
+                entity_id=pending.entity_id,
+                changes=pending.changes,
+                prev_hash=self.prev_hash,
+            )
+            yield {
+                "seq": self.seq,
+                "occurred_at": self.now,
+                "actor_kind": actor.kind,
+                "actor_id": actor.id,
+                "actor_name": actor.name,
+                "action": pending.action,
+                "entity_type": pending.entity_type,
+                "entity_id": pending.entity_id,
+                "changes": pending.changes,
+                "prev_hash": self.prev_hash,
+                "hash": digest,
+            }
+            self.prev_hash = digest
+        self.pending = []
+
     @property
     def last_seq(self) -> int:
         """The sequence number of the last event appended (valid after the block has ended)."""
-        return self.appended[-1].seq if self.appended else 0
+        return self.seq
 
 
 async def _lock_head(session: AsyncSession) -> AuditHead:
@@ -191,41 +241,16 @@ async def audited_write(
     now = (clock or SystemClock()).now()
     try:
         head = await _lock_head(session)
-        transaction = WriteTransaction(session=session, actor=actor, now=now)
+        transaction = WriteTransaction(
+            session=session, actor=actor, now=now, seq=head.seq, prev_hash=head.hash
+        )
         yield transaction
         await session.flush()
-        seq, prev_hash = head.seq, head.hash
-        for pending in transaction.pending:
-            seq += 1
-            digest = event_hash(
-                seq=seq,
-                occurred_at=now,
-                actor_kind=actor.kind,
-                actor_id=actor.id,
-                actor_name=actor.name,
-                action=pending.action,
-                entity_type=pending.entity_type,
-                entity_id=pending.entity_id,
-                changes=pending.changes,
-                prev_hash=prev_hash,
-            )
-            event = AuditEvent(
-                seq=seq,
-                occurred_at=now,
-                actor_kind=actor.kind,
-                actor_id=actor.id,
-                actor_name=actor.name,
-                action=pending.action,
-                entity_type=pending.entity_type,
-                entity_id=pending.entity_id,
-                changes=pending.changes,
-                prev_hash=prev_hash,
-                hash=digest,
-            )
+        for values in transaction.chain_pending():
+            event = AuditEvent(**values)
             session.add(event)
             transaction.appended.append(event)
-            prev_hash = digest
-        head.seq, head.hash = seq, prev_hash
+        head.seq, head.hash = transaction.seq, transaction.prev_hash
         await session.commit()
     except BaseException:
         await session.rollback()
