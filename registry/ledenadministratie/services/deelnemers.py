@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -80,6 +81,52 @@ class _Contact:
     functie: str
     email: str
     telefoon: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NieuweDeelnemer:
+    """A new deelnemer whose input passed every rule (:func:`check_nieuwe_deelnemer`), each value in
+    the form in which it is stored."""
+
+    naam: str
+    soort: str
+    identificaties: list[Identificatie]
+    adres: _Adres | None
+    regio: str | None
+    website: str | None
+    contactpersonen: list[_Contact]
+    aangemeld_op: datetime
+
+    def values(self) -> dict[str, object]:
+        """The columns of its ``deelnemer`` row (status ``aangemeld``)."""
+        adres = self.adres
+        return {
+            "naam": self.naam,
+            "zoeknaam": fold(self.naam)[:300],
+            "soort": self.soort,
+            "status": DeelnemerStatus.AANGEMELD.value,
+            "regio": self.regio,
+            "website": self.website,
+            "adres_straat": adres.straat if adres else None,
+            "adres_huisnummer": adres.huisnummer if adres else None,
+            "adres_postcode": adres.postcode if adres else None,
+            "adres_plaats": adres.plaats if adres else None,
+        }
+
+    def contact_values(self) -> list[dict[str, object]]:
+        """The columns of its ``deelnemer_contactpersoon`` rows, in order."""
+        return _contact_values(self.contactpersonen)
+
+    def audit_changes(self) -> dict[str, dict[str, object]]:
+        """What the ``deelnemer.aangemeld`` audit event records: every public field and the contacts."""
+        return changes_between(
+            None,
+            snapshot_of(
+                self.values(),
+                (str(i) for i in self.identificaties),
+                ((c.naam, c.email) for c in self.contactpersonen),
+            ),
+        )
 
 
 # --- checking input ---------------------------------------------------------------------------------
@@ -248,31 +295,38 @@ def _moment(value: datetime | None, now: datetime, field: str, problems: list[In
 # --- writing ----------------------------------------------------------------------------------------
 
 
-def _identificatie_texts(deelnemer: Deelnemer) -> list[str]:
-    return sorted(f"{record.soort}:{record.waarde}" for record in deelnemer.identificaties)
+SNAPSHOT_COLUMNS = (
+    "naam", "soort", "status", "regio", "website",
+    "adres_straat", "adres_huisnummer", "adres_postcode", "adres_plaats",
+)  # fmt: skip
 
 
-def _adres_text(deelnemer: Deelnemer) -> str | None:
-    if deelnemer.adres_straat is None:
-        return None
-    straat = f"{deelnemer.adres_straat} {deelnemer.adres_huisnummer}"
-    return f"{straat}, {deelnemer.adres_postcode} {deelnemer.adres_plaats}"
+def snapshot_of(
+    columns: Mapping[str, object], identificaties: Iterable[str], contacts: Iterable[tuple[str, str]]
+) -> dict[str, object]:
+    """What the audit trail records of a deelnemer: its public fields and its contactpersonen.
 
-
-def _public_snapshot(deelnemer: Deelnemer) -> dict[str, object]:
+    ``columns`` holds :data:`SNAPSHOT_COLUMNS`, ``identificaties`` the ``soort:waarde`` texts,
+    ``contacts`` each contactpersoon's name and e-mail address.
+    """
+    adres = None
+    if columns["adres_straat"] is not None:
+        straat = f"{columns['adres_straat']} {columns['adres_huisnummer']}"
+        adres = f"{straat}, {columns['adres_postcode']} {columns['adres_plaats']}"
     return {
-        "naam": deelnemer.naam,
-        "soort": deelnemer.soort,
-        "status": deelnemer.status,
-        "identificaties": _identificatie_texts(deelnemer),
-        "regio": deelnemer.regio,
-        "website": deelnemer.website,
-        "adres": _adres_text(deelnemer),
+        **{name: columns[name] for name in ("naam", "soort", "status", "regio", "website")},
+        "identificaties": sorted(identificaties),
+        "adres": adres,
+        "contactpersonen": [f"{naam} <{email}>" for naam, email in contacts],
     }
 
 
-def _contact_snapshot(deelnemer: Deelnemer) -> list[str]:
-    return [f"{c.naam} <{c.email}>" for c in deelnemer.contactpersonen]
+def _snapshot(deelnemer: Deelnemer) -> dict[str, object]:
+    return snapshot_of(
+        {name: getattr(deelnemer, name) for name in SNAPSHOT_COLUMNS},
+        (f"{record.soort}:{record.waarde}" for record in deelnemer.identificaties),
+        ((c.naam, c.email) for c in deelnemer.contactpersonen),
+    )
 
 
 async def _refuse_taken_identificaties(
@@ -309,43 +363,24 @@ def _set_adres(deelnemer: Deelnemer, adres: _Adres | None) -> None:
     deelnemer.adres_plaats = adres.plaats if adres else None
 
 
-def _set_contactpersonen(deelnemer: Deelnemer, contacts: list[_Contact]) -> None:
-    deelnemer.contactpersonen = [
-        Contactpersoon(volgorde=index, naam=c.naam, functie=c.functie, email=c.email, telefoon=c.telefoon)
+def _contact_values(contacts: list[_Contact]) -> list[dict[str, object]]:
+    return [
+        {"volgorde": index, "naam": c.naam, "functie": c.functie, "email": c.email, "telefoon": c.telefoon}
         for index, c in enumerate(contacts)
     ]
 
 
-def _periode(
-    deelnemer_id: uuid.UUID,
-    status: DeelnemerStatus,
-    vorige: str | None,
-    van: datetime,
-    reden: str,
-    tx: WriteTransaction,
-) -> Statusperiode:
-    return Statusperiode(
-        deelnemer_id=deelnemer_id,
-        status=status.value,
-        vorige_status=vorige,
-        geldig_van=van,
-        geldig_tot=None,
-        reden=reden,
-        actor_soort=tx.actor.kind,
-        actor_id=tx.actor.id,
-        actor_naam=tx.actor.name,
-        geregistreerd_op=tx.now,
-    )
+def _set_contactpersonen(deelnemer: Deelnemer, contacts: list[_Contact]) -> None:
+    deelnemer.contactpersonen = [Contactpersoon(**values) for values in _contact_values(contacts)]
 
 
-async def create_deelnemer(
-    session: AsyncSession, data: DeelnemerCreate, *, actor: Actor, clock: Clock
-) -> Deelnemer:
-    """Register a new deelnemer with status ``aangemeld``.
+def check_nieuwe_deelnemer(data: DeelnemerCreate, now: datetime) -> NieuweDeelnemer:
+    """Check a new deelnemer against every rule and report all problems at once.
 
-    Refuses (all at once) a missing name, an unknown soort, no or invalid identificaties, an
-    incomplete address or invalid postcode, an invalid website or contactpersoon; refuses with a 409
-    naming the field an identificatie that belongs to another deelnemer.
+    Refuses a missing name, an unknown soort, no or invalid identificaties, an incomplete address
+    or invalid postcode, an invalid website or contactpersoon, and an ``aangemeldOp`` in the future
+    or without timezone (:class:`ValidationFailed`). Whether an identificatie belongs to another
+    deelnemer is for the caller to ask the register.
     """
     problems: list[InvalidParam] = []
     naam = _naam(data.naam, problems)
@@ -355,32 +390,67 @@ async def create_deelnemer(
     regio = _regio(data.regio, problems)
     website = _website(data.website, problems)
     contacts = _contactpersonen(data.contactpersonen, problems)
-    aangemeld_op = _moment(data.aangemeld_op, clock.now(), "aangemeldOp", problems)
+    aangemeld_op = _moment(data.aangemeld_op, now, "aangemeldOp", problems)
     if problems:
         raise ValidationFailed(problems)
-    offsets = _offsets(data.identificaties, identificaties)
+    return NieuweDeelnemer(naam, soort, identificaties, adres, regio, website, contacts, aangemeld_op)
+
+
+def periode_values(
+    deelnemer_id: uuid.UUID,
+    status: DeelnemerStatus,
+    vorige: str | None,
+    van: datetime,
+    reden: str,
+    tx: WriteTransaction,
+) -> dict[str, object]:
+    """The columns of a new, open :class:`Statusperiode` opened by ``tx``'s actor."""
+    return {
+        "deelnemer_id": deelnemer_id,
+        "status": status.value,
+        "vorige_status": vorige,
+        "geldig_van": van,
+        "geldig_tot": None,
+        "reden": reden,
+        "actor_soort": tx.actor.kind,
+        "actor_id": tx.actor.id,
+        "actor_naam": tx.actor.name,
+        "geregistreerd_op": tx.now,
+    }
+
+
+AANGEMELD_REDEN = "Aangemeld"
+"""The reason recorded with the first status period of a new deelnemer."""
+
+
+async def create_deelnemer(
+    session: AsyncSession, data: DeelnemerCreate, *, actor: Actor, clock: Clock
+) -> Deelnemer:
+    """Register a new deelnemer with status ``aangemeld``.
+
+    Refuses (all at once) what :func:`check_nieuwe_deelnemer` refuses; refuses with a 409 naming the
+    field an identificatie that belongs to another deelnemer.
+    """
+    nieuw = check_nieuwe_deelnemer(data, clock.now())
+    offsets = _offsets(data.identificaties, nieuw.identificaties)
     async with audited_write(session, actor, clock) as tx:
-        await _refuse_taken_identificaties(session, identificaties, None, offsets)
-        deelnemer = Deelnemer(
-            naam=naam, zoeknaam=fold(naam)[:300], soort=soort, status=DeelnemerStatus.AANGEMELD.value,
-            regio=regio, website=website,
-        )  # fmt: skip
-        _set_adres(deelnemer, adres)
+        await _refuse_taken_identificaties(session, nieuw.identificaties, None, offsets)
+        deelnemer = Deelnemer(**nieuw.values())
         deelnemer.identificaties = [
-            DeelnemerIdentificatie(soort=i.soort.value, waarde=i.waarde) for i in identificaties
+            DeelnemerIdentificatie(soort=i.soort.value, waarde=i.waarde) for i in nieuw.identificaties
         ]
-        _set_contactpersonen(deelnemer, contacts)
+        _set_contactpersonen(deelnemer, nieuw.contactpersonen)
         session.add(deelnemer)
         await session.flush()
         _set_zoektermen(session, deelnemer)
-        session.add(_periode(deelnemer.id, DeelnemerStatus.AANGEMELD, None, aangemeld_op, "Aangemeld", tx))
-        tx.record(
-            "deelnemer.aangemeld",
-            ENTITY,
-            deelnemer.id,
-            {**changes_between(None, _public_snapshot(deelnemer)),
-             **changes_between(None, {"contactpersonen": _contact_snapshot(deelnemer)})},
-        )  # fmt: skip
+        session.add(
+            Statusperiode(
+                **periode_values(
+                    deelnemer.id, DeelnemerStatus.AANGEMELD, None, nieuw.aangemeld_op, AANGEMELD_REDEN, tx
+                )
+            )
+        )
+        tx.record("deelnemer.aangemeld", ENTITY, deelnemer.id, nieuw.audit_changes())
     return deelnemer
 
 
@@ -420,7 +490,7 @@ async def update_deelnemer(
         deelnemer = await get_deelnemer_by_id(session, deelnemer_id)
         if deelnemer.status == DeelnemerStatus.BEEINDIGD:
             raise InvalidTransition(f"{deelnemer.naam} is beëindigd; de gegevens blijven zoals ze waren.")
-        before = {**_public_snapshot(deelnemer), "contactpersonen": _contact_snapshot(deelnemer)}
+        before = _snapshot(deelnemer)
         if naam is not None and naam != deelnemer.naam:
             deelnemer.naam, deelnemer.zoeknaam = naam, fold(naam)[:300]
             await session.execute(delete(Zoekterm).where(Zoekterm.deelnemer_id == deelnemer.id))
@@ -442,7 +512,7 @@ async def update_deelnemer(
         if contacts is not None:
             _set_contactpersonen(deelnemer, contacts)
         await session.flush()
-        after = {**_public_snapshot(deelnemer), "contactpersonen": _contact_snapshot(deelnemer)}
+        after = _snapshot(deelnemer)
         changes = changes_between(before, after)
         if changes:
             tx.record("deelnemer.gewijzigd", ENTITY, deelnemer.id, changes)
@@ -519,7 +589,7 @@ async def change_deelnemer_status(
                 f"De wijziging kan niet ingaan vóór de huidige status ({huidig.geldig_van.isoformat()}).",
             )
         huidig.geldig_tot = moment
-        periode = _periode(deelnemer.id, nieuw, van.value, moment, reden, tx)
+        periode = Statusperiode(**periode_values(deelnemer.id, nieuw, van.value, moment, reden, tx))
         session.add(periode)
         deelnemer.status = nieuw.value
         if nieuw is DeelnemerStatus.BEEINDIGD:
