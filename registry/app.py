@@ -24,7 +24,7 @@ from registry.api import API_PREFIX, API_VERSION
 from registry.clock import Clock, SystemClock
 from registry.database import create_engine, create_session_factory
 from registry.dependencies import app_dependencies
-from registry.middleware import TrailingSlashMiddleware, add_response_headers
+from registry.middleware import RequestTargetMiddleware, TrailingSlashMiddleware, add_response_headers
 from registry.plugin import StelselPlugin
 from registry.problems import exception_handlers
 from registry.settings import Settings
@@ -73,7 +73,7 @@ def create_app(
         lifespan=[lifespan],
         dependencies=app_dependencies(),
         guards=[authorize],
-        middleware=[TrailingSlashMiddleware(), AuthenticationMiddleware()],
+        middleware=[RequestTargetMiddleware(), TrailingSlashMiddleware(), AuthenticationMiddleware()],
         before_send=[add_response_headers],
         exception_handlers=exception_handlers,
         csrf_config=CSRFConfig(
@@ -83,7 +83,9 @@ def create_app(
             cookie_httponly=False,
             cookie_samesite="strict",
             header_name="x-csrftoken",
-            exclude=[API_PREFIX, "/.well-known", "/health", "/status"],
+            # Litestar searches these patterns anywhere in the path: anchored, so that a form such
+            # as /beheer/deelnemers/{id}/status keeps its CSRF check.
+            exclude=[f"^{API_PREFIX}(/|$)", r"^/\.well-known/", "^/health/", "^/status/"],
         ),
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR,

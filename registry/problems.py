@@ -10,6 +10,8 @@ log their traceback, server-side.
 from __future__ import annotations
 
 import logging
+import re
+import socket
 from typing import Any
 
 import msgspec
@@ -151,6 +153,10 @@ def problem_response(
         )
 
 
+# Litestar's message for a required query, header, cookie or path parameter that is absent.
+_MISSING_PARAMETER = re.compile(r"Missing required \w+ parameter '(?P<name>[^']+)'")
+
+
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
@@ -176,6 +182,11 @@ def _http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException)
     headers = dict(exc.headers or {})
     if isinstance(exc, ValidationException) or (status == 400 and type(exc).__name__ == "ClientException"):
         params = _validation_params(exc)
+        missing = _MISSING_PARAMETER.match(exc.detail or "")
+        if missing and not params:
+            params = [
+                InvalidParam(name=missing["name"], reason="Deze parameter is verplicht.", code="required")
+            ]
         if params:
             detail = "De invoer bevat fouten: " + "; ".join(f"{p.name}: {p.reason}" for p in params)
         else:
@@ -191,7 +202,16 @@ def _http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException)
         413: "Het verzoek is groter dan toegestaan.",
     }.get(status, _DETAILS.get(exc.detail, exc.detail) or _TITLES.get(status, "Fout"))
     if status >= 500:
-        logger.error("%s %s %s: %s", status, request.method, request.url.path, exc.detail)
+        # A 500 raised by the framework (for example a handler parameter it cannot provide) is an
+        # unexpected error: log its cause with the traceback, like any other.
+        logger.error(
+            "%s %s %s: %s",
+            status,
+            request.method,
+            request.url.path,
+            exc.detail,
+            exc_info=exc if status == 500 else None,
+        )
     else:
         logger.info("%s %s %s", status, request.method, request.url.path)
     return problem_response(request, build_problem(request, status, detail), headers)
@@ -215,7 +235,38 @@ def _integrity_error_handler(request: Request[Any, Any, Any], exc: IntegrityErro
     return problem_response(request, build_problem(request, 409, detail))
 
 
+def _unstorable_value_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A value from the request that the database or Python cannot represent: a NUL character, a
+    number or date out of range. Services should have refused it; this keeps it a 400, not a 500."""
+    logger.warning(
+        "400 %s %s: value refused by %s: %s", request.method, request.url.path, type(exc).__name__, exc
+    )
+    detail = (
+        "Het verzoek bevat een waarde die het register niet kan verwerken, zoals een NUL-teken of "
+        "een getal of datum buiten het toegestane bereik."
+    )
+    param = InvalidParam(name="request", reason=detail, code="out-of-range")
+    return problem_response(request, build_problem(request, 400, detail, invalid_params=[param]))
+
+
+def _undecodable_body_handler(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[Any]:
+    # The JSON decoder raises this, not a decode error, for a body that is not UTF-8.
+    logger.info("400 %s %s: body is not UTF-8: %s", request.method, request.url.path, exc)
+    detail = "De inhoud van het verzoek is geen geldige UTF-8."
+    param = InvalidParam(name="body", reason=detail, code="malformed")
+    return problem_response(request, build_problem(request, 400, detail, invalid_params=[param]))
+
+
+def _is_data_exception(exc: DBAPIError) -> bool:
+    # SQLSTATE class 22 "data exception" (invalid byte sequence, numeric value out of range,
+    # datetime field overflow, ...): the database refused a value, not the operation.
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith("22")
+
+
 def _database_unavailable_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(exc, DBAPIError) and _is_data_exception(exc):
+        return _unstorable_value_handler(request, exc)
     if (
         isinstance(exc, DBAPIError)
         and not isinstance(exc, OperationalError)
@@ -248,5 +299,9 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     PoolTimeoutError: _database_unavailable_handler,
     ConnectionError: _connection_error_handler,
     TimeoutError: _connection_error_handler,
+    # the database host name does not resolve (its container or DNS entry is gone for a moment)
+    socket.gaierror: _connection_error_handler,
+    OverflowError: _unstorable_value_handler,
+    UnicodeDecodeError: _undecodable_body_handler,
     Exception: _internal_error_handler,
 }
