@@ -4,17 +4,20 @@ Litestar generates the document from the route handlers; :func:`publishable_docu
 the Dutch API Design Rules once for every operation, so no handler has to repeat them:
 only ``/api/v1`` paths (relative to the ``servers`` URL, which carries the major version),
 the ``API-Version`` header on every 2xx/3xx response, ``application/problem+json`` with the
-:class:`~registry.problems.Problem` schema on every 4xx/5xx, and a documented 400 on every
-operation that takes input.
+:class:`~registry.problems.Problem` schema on every 4xx/5xx, a documented 400 on every
+operation that takes input, 404 on every operation with a path parameter, and 401 and 403 on every
+operation that is not public.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from typing import Any
 
 from litestar import Litestar, Request, Response, get
 from litestar.response import Template
+from litestar.routes import HTTPRoute
 
 from registry.api import API_PREFIX, API_VERSION
 from registry.problems import PROBLEM_MEDIA_TYPE
@@ -70,7 +73,7 @@ def _problem_response(code: str) -> dict[str, Any]:
     }
 
 
-def _fix_operation(method: str, operation: dict[str, Any]) -> None:
+def _fix_operation(method: str, operation: dict[str, Any], *, public: bool = True) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     for code, response in list(responses.items()):
         if code[0] in "23":
@@ -80,12 +83,25 @@ def _fix_operation(method: str, operation: dict[str, Any]) -> None:
     takes_input = method in {"post", "put", "patch"} or bool(operation.get("parameters"))
     if takes_input:
         responses.setdefault("400", _problem_response("400"))
+    # A resource named in the path may not exist; a route that is not public refuses callers
+    # without the right token. Every such operation can answer so, so the document says it.
+    if any(parameter.get("in") == "path" for parameter in operation.get("parameters", [])):
+        responses.setdefault("404", _problem_response("404"))
+    if not public:
+        responses.setdefault("401", _problem_response("401"))
+        responses.setdefault("403", _problem_response("403"))
     responses.setdefault("429", _problem_response("429"))
     responses.setdefault("503", _problem_response("503"))
 
 
-def publishable_document(generated: dict[str, Any], base_url: str) -> dict[str, Any]:
-    """The generated document reshaped to the API Design Rules (see the module docstring)."""
+def publishable_document(
+    generated: dict[str, Any], base_url: str, public_operations: Collection[tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    """The generated document reshaped to the API Design Rules (see the module docstring).
+
+    ``public_operations`` holds ``(path, method)`` of the routes anyone may call; the others get
+    401 and 403 documented. ``None`` treats every operation as public.
+    """
     document = copy.deepcopy(generated)
     document["openapi"] = "3.1.0"
     document["servers"] = [{"url": f"{base_url}{API_PREFIX}", "description": "Stelselregister API v1"}]
@@ -95,7 +111,8 @@ def publishable_document(generated: dict[str, Any], base_url: str) -> dict[str, 
             continue
         for method in HTTP_METHODS:
             if method in item:
-                _fix_operation(method, item[method])
+                public = public_operations is None or (path, method) in public_operations
+                _fix_operation(method, item[method], public=public)
         paths[path.removeprefix(API_PREFIX)] = item
     document["paths"] = paths
     components = document.setdefault("components", {})
@@ -103,11 +120,24 @@ def publishable_document(generated: dict[str, Any], base_url: str) -> dict[str, 
     return document
 
 
+def public_operations(app: Litestar) -> set[tuple[str, str]]:
+    """``(path, method)`` of every route that declares ``{"public": True}``, as the document names them."""
+    public: set[tuple[str, str]] = set()
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                if handler.opt.get("public"):
+                    public.update((route.path_format, method.lower()) for method in handler.http_methods)
+    return public
+
+
 def published_document(app: Litestar) -> dict[str, Any]:
     """The document for this app, built once per process."""
     cached: dict[str, Any] | None = getattr(app.state, "published_openapi", None)
     if cached is None:
-        cached = publishable_document(app.openapi_schema.to_schema(), app.state.settings.base_url)
+        cached = publishable_document(
+            app.openapi_schema.to_schema(), app.state.settings.base_url, public_operations(app)
+        )
         app.state.published_openapi = cached
     return cached
 
