@@ -679,13 +679,20 @@ def _check_counts(manifest: Manifest, counts: Mapping[str, int], where: str) -> 
         raise BackupError(f"{where}: row counts differ from the manifest in {', '.join(different)}")
 
 
+async def _upgrade_if_behind(settings: Settings, manifest: Manifest) -> None:
+    """Run the migrations from the backup's revision up to the code's (a backup from an older
+    release); a backup at the current revision needs none."""
+    if manifest.database.alembic_revision != await asyncio.to_thread(migrate.head_revision, settings):
+        await asyncio.to_thread(migrate.upgrade, settings)
+
+
 async def _restore_sqlite(settings: Settings, manifest: Manifest, scratch: Path) -> int:
     restored = scratch / SQLITE_PART
     _, counts = await asyncio.to_thread(_sqlite_describe, restored)
     _check_counts(manifest, counts, "the archived database")
     # Migrate and verify a scratch copy first: the target is only touched once all of it holds.
     scratch_settings = dataclasses.replace(settings, database_url=f"sqlite+aiosqlite:///{restored}")
-    await asyncio.to_thread(migrate.upgrade, scratch_settings)
+    await _upgrade_if_behind(scratch_settings, manifest)
     _require_chain(await _verify_audit_trail(scratch_settings), "the archived database")
     target = sqlite_path(settings)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -699,7 +706,7 @@ async def _restore_postgres(settings: Settings, manifest: Manifest, scratch: Pat
     await _postgres_replay(settings, scratch / POSTGRES_PART, scratch)
     _, counts = await _postgres_describe(settings)
     _check_counts(manifest, counts, "after the restore")
-    await asyncio.to_thread(migrate.upgrade, settings)
+    await _upgrade_if_behind(settings, manifest)
     report = await _verify_audit_trail(settings)
     _require_chain(report, "after the restore")
     return report.checked

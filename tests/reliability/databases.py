@@ -4,11 +4,15 @@ database completely, and make a throwaway database of one's own."""
 from __future__ import annotations
 
 import asyncio
+import atexit
 import dataclasses
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +20,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, make_url
 
 from registry import migrate
-from registry.database import create_engine
+from registry.database import create_engine, create_session_factory
 from registry.settings import Settings
 
 PG_URL_ENV = "STELSEL_TEST_DATABASE_URL"
@@ -109,6 +113,83 @@ def migrated_database(db_backend: str, directory: Path) -> Iterator[str]:
         url = _url_of(server_url, name)
         migrate.upgrade(Settings(data_dir=directory, database_url=url, secret_key="x" * 40))
         yield url
+    finally:
+        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@dataclass(frozen=True, slots=True)
+class DemoTemplate:
+    """A migrated database with every domain's demo data, and its data directory."""
+
+    backend: str
+    database: str  # the SQLite file, or the PostgreSQL database name
+    data_dir: Path
+
+
+_DEMO_TEMPLATES: dict[str, DemoTemplate] = {}
+
+
+def _settings_for(url: str, data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, database_url=url, secret_key="x" * 40)
+
+
+async def _load_demo(settings: Settings) -> None:
+    from registry.clock import SystemClock
+    from registry.demo import DemoContext, load_demo
+    from registry.signing.keys import KeyRing
+
+    KeyRing(settings.keys_dir).generate()
+    engine = create_engine(settings)
+    try:
+        async with create_session_factory(engine)() as session:
+            await load_demo(DemoContext(session=session, settings=settings, clock=SystemClock()))
+    finally:
+        await engine.dispose()
+
+
+def demo_template(db_backend: str) -> DemoTemplate:
+    """Built once per test run and backend (loading the demo data takes seconds), removed at exit;
+    tests work on clones (:func:`demo_clone`)."""
+    if db_backend in _DEMO_TEMPLATES:
+        return _DEMO_TEMPLATES[db_backend]
+    root = Path(tempfile.mkdtemp(prefix="stelsel-demo-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    data_dir = root / "data"
+    data_dir.mkdir()
+    if db_backend == "sqlite":
+        database = str(root / "demo.sqlite3")
+        url = f"sqlite+aiosqlite:///{database}"
+    else:
+        server_url = os.environ[PG_URL_ENV]
+        database = _database_name()
+        asyncio.run(_admin(server_url, f'CREATE DATABASE "{database}"'))
+        atexit.register(
+            lambda: asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        )
+        url = _url_of(server_url, database)
+    migrate.upgrade(_settings_for(url, data_dir))
+    asyncio.run(_load_demo(_settings_for(url, data_dir)))
+    _DEMO_TEMPLATES[db_backend] = DemoTemplate(db_backend, database, data_dir)
+    return _DEMO_TEMPLATES[db_backend]
+
+
+@contextmanager
+def demo_clone(db_backend: str, directory: Path) -> Iterator[tuple[str, Path]]:
+    """A database and data directory of their own with the demo data: ``(database_url, data_dir)``.
+    Synchronous; async fixtures enter it through ``asyncio.to_thread``."""
+    template = demo_template(db_backend)
+    data_dir = directory / "data"
+    shutil.copytree(template.data_dir, data_dir)
+    if db_backend == "sqlite":
+        target = directory / "stelsel.sqlite3"
+        shutil.copyfile(template.database, target)
+        yield f"sqlite+aiosqlite:///{target}", data_dir
+        return
+    server_url = os.environ[PG_URL_ENV]
+    name = _database_name()
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"'))
+    try:
+        yield _url_of(server_url, name), data_dir
     finally:
         asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 

@@ -4,6 +4,7 @@ as the ``postgres`` user (initdb refuses to run as root)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -83,14 +84,17 @@ class ThrowawayCluster:
         ).stdout.split()
         return [postmaster, *map(int, children)]
 
+    def _signal(self, number: signal.Signals) -> None:
+        for pid in self._pids():
+            with contextlib.suppress(ProcessLookupError):  # a backend that just ended
+                os.kill(pid, number)
+
     def freeze(self) -> None:
         """Every server process stops answering while its sockets stay open (as in a hung host)."""
-        for pid in self._pids():
-            os.kill(pid, signal.SIGSTOP)
+        self._signal(signal.SIGSTOP)
 
     def thaw(self) -> None:
-        for pid in self._pids():
-            os.kill(pid, signal.SIGCONT)
+        self._signal(signal.SIGCONT)
 
     def destroy(self) -> None:
         try:

@@ -12,17 +12,17 @@ import io
 import json
 import os
 import tarfile
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, ExitStack
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import migrate
-from registry.accounts.services import start_session
+from registry.accounts.services import create_api_client, create_user, start_session
 from registry.audit.services import Actor, audited_write, verify_chain
 from registry.backup import (
     BackupError,
@@ -35,40 +35,58 @@ from registry.backup import (
 from registry.cli import main
 from registry.clock import Clock
 from registry.database import create_engine, create_session_factory
-from registry.demo import DemoContext, load_demo
 from registry.settings import Settings
-from tests.conftest import UserFactory
+from tests.conftest import DEFAULT_PASSWORD, TEST_SECRET
 from tests.reliability.databases import (
     PG_URL_ENV,
+    demo_clone,
     new_postgres_database,
     table_contents,
     wipe_database,
     with_database,
 )
 
-ApiToken = Callable[..., Awaitable[str]]
+
+async def _add_through_the_services(settings: Settings, clock: Clock, email: str) -> None:
+    """A user who logs in and an API client: account rows, a session and their audit events."""
+    engine = create_engine(settings)
+    try:
+        async with create_session_factory(engine)() as session:
+            user = await create_user(
+                session,
+                email=email,
+                display_name="Test gebruiker",
+                role="casemanager",
+                password=DEFAULT_PASSWORD,
+                deelnemer_id=None,
+                actor=Actor.system("test"),
+                clock=clock,
+            )
+            await start_session(session, user, clock=clock, lifetime=timedelta(hours=1))
+            await create_api_client(
+                session, name="Back-uptest", scopes=["lookup:read"], actor=Actor.system("test"), clock=clock
+            )
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture
-async def filled(
-    settings: Settings, db: AsyncSession, make_user: UserFactory, api_token: ApiToken, clock: Clock
-) -> Settings:
-    """A register with users, a session, an API client, audit events and every domain's demo data."""
-    for role in ("stelselbeheerder", "casemanager", "auditor"):
-        user = await make_user(role)
-    await start_session(db, user, clock=clock, lifetime=timedelta(hours=1))
-    await api_token("lookup:read", "verify")
-    await load_demo(DemoContext(session=db, settings=settings, clock=clock))
-    await db.commit()
-    # Documents and keys in the data directory.
-    (settings.documents_dir / "2026").mkdir(parents=True)
-    (settings.documents_dir / "2026" / "verklaring.pdf").write_bytes(b"%PDF-1.7 test")
-    settings.keys_dir.mkdir(exist_ok=True)
-    (settings.keys_dir / "keys.json").write_text('{"version": 1, "keys": []}')
-    (settings.keys_dir / ".lock").touch()
-    (settings.data_dir / "secret_key").write_text("s" * 64)
-    await db.close()
-    return settings
+async def filled(db_backend: str, tmp_path: Path, clock: Clock) -> AsyncIterator[Settings]:
+    """A register with every domain's demo data, plus users, a session, an API client and their
+    audit events written through the services, and documents and keys in the data directory."""
+    with ExitStack() as stack:
+        url, data_dir = await asyncio.to_thread(stack.enter_context, demo_clone(db_backend, tmp_path))
+        settings = Settings(data_dir=data_dir, database_url=url, secret_key=TEST_SECRET)
+        await _add_through_the_services(settings, clock, "voor-de-backup@example.nl")
+        (settings.documents_dir / "2026").mkdir(parents=True, exist_ok=True)
+        (settings.documents_dir / "2026" / "verklaring.pdf").write_bytes(b"%PDF-1.7 test")
+        settings.keys_dir.mkdir(exist_ok=True)
+        (settings.keys_dir / ".lock").touch()
+        (settings.data_dir / "secret_key").write_text("s" * 64)
+        try:
+            yield settings
+        finally:
+            await asyncio.to_thread(stack.close)
 
 
 async def _chain_ok(settings: Settings) -> int:
@@ -82,7 +100,9 @@ async def _chain_ok(settings: Settings) -> int:
     return report.checked
 
 
-async def test_backup_wipe_restore_brings_back_every_row(filled: Settings, tmp_path: Path) -> None:
+async def test_backup_wipe_restore_brings_back_every_row(
+    filled: Settings, db_backend: str, tmp_path: Path
+) -> None:
     before = await table_contents(filled)
     assert sum(len(rows) for rows in before.values()) > 5
     archive = tmp_path / "backup.tar.gz"
@@ -102,36 +122,31 @@ async def test_backup_wipe_restore_brings_back_every_row(filled: Settings, tmp_p
     assert report.audit_events_verified == await _chain_ok(filled) > 0
     assert report.revision == migrate.head_revision(filled)
 
-
-async def test_restore_into_another_database(filled: Settings, db_backend: str, tmp_path: Path) -> None:
-    before = await table_contents(filled)
-    archive = tmp_path / "backup.tar.gz"
-    await create_backup(filled, archive)
+    # The same archive into another, empty database and data directory.
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    if db_backend == "sqlite":
-        target = with_database(filled, f"sqlite+aiosqlite:///{elsewhere / 'nieuw.sqlite3'}", elsewhere)
+    async with AsyncExitStack() as stack:
+        if db_backend == "sqlite":
+            url = f"sqlite+aiosqlite:///{elsewhere / 'nieuw.sqlite3'}"
+        else:
+            url = await stack.enter_async_context(new_postgres_database(os.environ[PG_URL_ENV]))
+        target = with_database(filled, url, elsewhere)
         await restore_backup(target, archive)
         assert await table_contents(target) == before
-    else:
-        async with new_postgres_database(os.environ[PG_URL_ENV]) as url:
-            target = with_database(filled, url, elsewhere)
-            await restore_backup(target, archive)
-            assert await table_contents(target) == before
-            await _chain_ok(target)
+        await _chain_ok(target)
     assert (elsewhere / "documenten" / "2026" / "verklaring.pdf").read_bytes() == b"%PDF-1.7 test"
     assert not (elsewhere / "keys").exists()
 
 
 async def test_restore_over_data_needs_confirmation_and_then_replaces_it(
-    filled: Settings, make_user: UserFactory, db: AsyncSession, tmp_path: Path
+    filled: Settings, tmp_path: Path, clock: Clock
 ) -> None:
     before = await table_contents(filled)
     archive = tmp_path / "backup.tar.gz"
     await create_backup(filled, archive)
-    await make_user("auditor", email="na-de-backup@example.nl")
-    await db.close()
+    await _add_through_the_services(filled, clock, "na-de-backup@example.nl")
     after_change = await table_contents(filled)
+    assert after_change != before
 
     with pytest.raises(DatabaseNotEmpty) as refused:
         await restore_backup(filled, archive)
@@ -166,42 +181,47 @@ def _future_revision(name: str, data: bytes) -> bytes:
     return json.dumps(manifest).encode()
 
 
-@pytest.mark.parametrize(
-    ("damage", "message"),
-    [
-        pytest.param(lambda source, target: _rewrite_archive(source, target, _flip_last_byte),
-                     "checksum mismatch for database/", id="a part changed"),
-        pytest.param(lambda source, target: target.write_bytes(source.read_bytes()[:-200]),
-                     "is damaged or not a backup archive", id="truncated"),
-        pytest.param(lambda source, target: target.write_bytes(b"just some text\n" * 50),
-                     "is damaged or not a backup archive", id="not an archive"),
-        pytest.param(lambda source, target: _rewrite_archive(source, target, _future_revision),
-                     "schema revision 9999_from_the_future, which this version does not know",
-                     id="newer schema"),
-    ],
-)  # fmt: skip
-async def test_restore_refuses_before_changing_anything(
-    filled: Settings, tmp_path: Path, damage: Callable[[Path, Path], None], message: str
+DAMAGES: list[tuple[str, Callable[[Path, Path], None], str]] = [
+    ("a part changed", lambda source, target: _rewrite_archive(source, target, _flip_last_byte),
+     "checksum mismatch for database/"),
+    ("truncated", lambda source, target: target.write_bytes(source.read_bytes()[:-200]),
+     "is damaged or not a backup archive"),
+    ("not an archive", lambda source, target: target.write_bytes(b"just some text\n" * 50),
+     "is damaged or not a backup archive"),
+    ("newer schema", lambda source, target: _rewrite_archive(source, target, _future_revision),
+     "schema revision 9999_from_the_future, which this version does not know"),
+]  # fmt: skip
+
+
+async def test_restore_refuses_a_damaged_or_newer_backup_before_changing_anything(
+    filled: Settings, tmp_path: Path
 ) -> None:
-    archive, damaged = tmp_path / "backup.tar.gz", tmp_path / "damaged.tar.gz"
+    archive = tmp_path / "backup.tar.gz"
     await create_backup(filled, archive)
-    damage(archive, damaged)
     before = await table_contents(filled)
+    for name, damage, message in DAMAGES:
+        damaged = tmp_path / f"{name}.tar.gz"
+        damage(archive, damaged)
 
-    with pytest.raises(BackupError) as refused:
-        await restore_backup(filled, damaged, replace=True)
+        with pytest.raises(BackupError) as refused:
+            await restore_backup(filled, damaged, replace=True)
 
-    assert message in str(refused.value)
-    assert "\n" not in str(refused.value)
+        assert message in str(refused.value), name
+        assert "\n" not in str(refused.value)
     assert await table_contents(filled) == before
 
 
 async def test_keys_travel_only_when_asked(filled: Settings, tmp_path: Path) -> None:
     without, with_keys = tmp_path / "zonder.tar.gz", tmp_path / "met.tar.gz"
+    original = {path.name: path.read_bytes() for path in filled.keys_dir.iterdir() if path.name != ".lock"}
+    assert "keys.json" in original
     await create_backup(filled, without)
     manifest = await create_backup(filled, with_keys, include_keys=True)
-    assert {part.name for part in manifest.parts} >= {"keys/keys.json", "secret_key"}
-    assert "keys/.lock" not in {part.name for part in manifest.parts}
+    key_parts = {
+        part.name for part in manifest.parts if part.name.startswith("keys/") or part.name == "secret_key"
+    }
+    assert key_parts == {f"keys/{name}" for name in original} | {"secret_key"}
+    assert not any(part.name.startswith("keys/") for part in read_manifest(without).parts)
 
     with pytest.raises(BackupError, match="holds no keys"):
         await restore_backup(filled, without, include_keys=True, replace=True)
@@ -212,9 +232,10 @@ async def test_keys_travel_only_when_asked(filled: Settings, tmp_path: Path) -> 
     assert (filled.keys_dir / "keys.json").read_text() == "changed"
 
     report = await restore_backup(filled, with_keys, include_keys=True, replace=True)
-    assert sorted(report.key_files_restored) == ["keys/keys.json", "secret_key"]
-    assert (filled.keys_dir / "keys.json").read_text() == '{"version": 1, "keys": []}'
-    assert (filled.keys_dir / "keys.json").stat().st_mode & 0o777 == 0o600
+    assert set(report.key_files_restored) == key_parts
+    for name, content in original.items():
+        assert (filled.keys_dir / name).read_bytes() == content
+        assert (filled.keys_dir / name).stat().st_mode & 0o777 == 0o600
 
 
 async def test_an_older_schema_is_restored_and_migrated_to_the_current_one(
