@@ -135,6 +135,7 @@ def _register_summary(workload: dict[str, Any]) -> dict[str, Any]:
         "deelnemers",
         "rows",
         "insert_seconds",
+        "insert_cpu_seconds",
         "generate_seconds",
         "verklaringen",
         "verklaringen_seconds",
