@@ -2,6 +2,7 @@
 VENV := .venv/bin
 TEST_WORKERS ?= 2
 PYTEST_ARGS ?=
+FUZZ_EXAMPLES ?= 300
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,10 +35,16 @@ bench-quick: ## Smoke run of the benchmarks: small registers, 2-second runs (ben
 	./scripts/bench-deps.sh
 	$(VENV)/python -m bench.suite --quick $(BENCH_ARGS)
 
+reliability: ## Backup/restore, database faults, hostile input and API fuzzing (PostgreSQL too if configured)
+	$(VENV)/python -m pytest tests/reliability tests/conformance/test_schemathesis.py $(PYTEST_ARGS)
+
+fuzz: ## Fuzz every API operation at length: FUZZ_EXAMPLES per operation (300), FUZZ_SEED=n replays a run
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/python -m pytest tests/conformance/test_schemathesis.py -k contract $(PYTEST_ARGS)
+
 vendor: ## Re-vendor the NL Design System CSS and htmx from the npm registry
 	./scripts/vendor-static.sh
 
 clean: ## Remove the local database, keys and caches (keeps .venv)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help run test lint format migration vendor clean bench bench-quick
+.PHONY: help run test lint format migration vendor clean bench bench-quick reliability fuzz
