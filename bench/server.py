@@ -84,15 +84,29 @@ class Server:
                 total += (int(fields[11]) + int(fields[12])) / ticks
         return total
 
+    def probe_ms(self) -> float:
+        """Latency of one ``GET /health/live``: high while the event loop still works off a queue."""
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(f"{self.base_url}/health/live", timeout=30) as response:
+                response.read()
+        except (urllib.error.URLError, OSError):
+            return float("inf")
+        return (time.perf_counter() - started) * 1000
+
     def settle(self, timeout: float = 180.0) -> float:
-        """Wait until the workers are idle (below 10% of a core over a quarter second): requests a
-        load run left queued must not eat into the next measurement. Returns the seconds waited."""
+        """Wait until the workers are idle: requests a load run left queued must not eat into the
+        next measurement. Idle means three times in a row both little CPU (under 10% of a core over
+        a quarter second) and a quick answer to ``/health/live`` (under 50 ms); a starved process
+        uses little CPU while busy, so CPU alone is not enough on a shared machine. Returns the
+        seconds waited."""
         started = time.monotonic()
-        while time.monotonic() - started < timeout:
+        quiet = 0
+        while time.monotonic() - started < timeout and quiet < 3:
             before = self.cpu_seconds()
             time.sleep(0.25)
-            if self.cpu_seconds() - before < 0.025:
-                break
+            idle = self.cpu_seconds() - before < 0.025 and self.probe_ms() < 50
+            quiet = quiet + 1 if idle else 0
         return time.monotonic() - started
 
     def worker_rss_mb(self) -> list[float]:
