@@ -23,7 +23,9 @@ and that the target database is empty unless the caller confirms replacing it. S
 into a scratch copy first, migrated to the code's revision and its audit trail verified, and only
 then copied into place with the backup API. PostgreSQL drops the portal's objects and replays the
 dump in one psql transaction, so a failed restore leaves the database as it was; the database is
-then migrated to the code's revision and the audit trail verified.
+then migrated to the code's revision and the audit trail verified. A SQLite backup can also be
+restored into PostgreSQL (the move from the embedded database to production): the rows are copied
+through the models' column types into a schema the migrations build; not the other way.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ BOOKKEEPING_TABLES = frozenset({"alembic_version", "audit_head"})
 PRIVATE_FILE_MODE = 0o600
 PRIVATE_DIRECTORY_MODE = 0o700
 _CHUNK = 1 << 20
+_COPY_BATCH = 1000
 _PART_NAME = re.compile(r"^(database/[A-Za-z0-9._-]+|keys/[A-Za-z0-9._-]+|secret_key|documenten/[^\x00]+)$")
 
 DatabaseKind = Literal["sqlite", "postgresql"]
@@ -337,8 +340,8 @@ async def _postgres_snapshot(settings: Settings, target: Path) -> tuple[str | No
 
 # Drops every table, view, sequence, function and type of the portal's schema (not those of an
 # extension), so the dump can be replayed into an existing database; runs in the restore transaction.
+_POSTGRES_LOCK_TIMEOUT = "SET lock_timeout = '60s'"
 _POSTGRES_CLEAR_SCHEMA = """
-SET lock_timeout = '60s';
 DO $clear$
 DECLARE
     statements text[];
@@ -374,7 +377,24 @@ BEGIN
         EXECUTE statement;
     END LOOP;
 END
-$clear$;
+$clear$
+"""
+# After rows were copied in with their own ids, every sequence continues after the highest one.
+_POSTGRES_ADVANCE_SEQUENCES = """
+DO $advance$
+DECLARE
+    item record;
+BEGIN
+    FOR item IN SELECT table_name, column_name FROM information_schema.columns
+                 WHERE table_schema = current_schema()
+                   AND (is_identity = 'YES' OR column_default LIKE 'nextval(%')
+    LOOP
+        EXECUTE format('SELECT setval(pg_get_serial_sequence(quote_ident(%L), %L), '
+                       'coalesce(max(%I), 0) + 1, false) FROM %I',
+                       item.table_name, item.column_name, item.column_name, item.table_name);
+    END LOOP;
+END
+$advance$
 """
 
 
@@ -397,7 +417,7 @@ async def _postgres_replay(settings: Settings, dump: Path, scratch: Path) -> Non
     await _run_tool(
         ["pg_restore", "--no-owner", "--no-privileges", f"--file={script}", str(dump)], environment
     )
-    clear.write_text(_POSTGRES_CLEAR_SCHEMA, encoding="utf-8")
+    clear.write_text(f"{_POSTGRES_LOCK_TIMEOUT};\n{_POSTGRES_CLEAR_SCHEMA};\n", encoding="utf-8")
     await _run_tool(
         [
             "psql",
@@ -625,10 +645,10 @@ async def describe_database(settings: Settings) -> tuple[str | None, dict[str, i
 
 def _check_restorable(settings: Settings, manifest: Manifest, include_keys: bool) -> None:
     kind = database_kind(settings)
-    if manifest.database.kind != kind:
+    if manifest.database.kind != kind and (manifest.database.kind, kind) != ("sqlite", "postgresql"):
         raise BackupError(
             f"the backup is of a {manifest.database.kind} database and this portal uses {kind}: "
-            "restoring across database kinds is not supported"
+            "only SQLite backups can be restored into PostgreSQL, not the other way"
         )
     revision = manifest.database.alembic_revision
     if revision is not None:
@@ -669,14 +689,10 @@ def _require_chain(report: ChainReport, where: str) -> None:
         )
 
 
-def _check_counts(manifest: Manifest, counts: Mapping[str, int], where: str) -> None:
-    if dict(counts) != manifest.database.tables:
-        different = sorted(
-            name
-            for name in set(counts) | set(manifest.database.tables)
-            if counts.get(name) != manifest.database.tables.get(name)
-        )
-        raise BackupError(f"{where}: row counts differ from the manifest in {', '.join(different)}")
+def _check_counts(expected: Mapping[str, int], found: Mapping[str, int], where: str) -> None:
+    different = sorted(name for name in set(expected) | set(found) if expected.get(name) != found.get(name))
+    if different:
+        raise BackupError(f"{where}: row counts differ from the backup in {', '.join(different)}")
 
 
 async def _upgrade_if_behind(settings: Settings, manifest: Manifest) -> None:
@@ -689,7 +705,7 @@ async def _upgrade_if_behind(settings: Settings, manifest: Manifest) -> None:
 async def _restore_sqlite(settings: Settings, manifest: Manifest, scratch: Path) -> int:
     restored = scratch / SQLITE_PART
     _, counts = await asyncio.to_thread(_sqlite_describe, restored)
-    _check_counts(manifest, counts, "the archived database")
+    _check_counts(manifest.database.tables, counts, "the archived database")
     # Migrate and verify a scratch copy first: the target is only touched once all of it holds.
     scratch_settings = dataclasses.replace(settings, database_url=f"sqlite+aiosqlite:///{restored}")
     await _upgrade_if_behind(scratch_settings, manifest)
@@ -705,8 +721,64 @@ async def _restore_sqlite(settings: Settings, manifest: Manifest, scratch: Path)
 async def _restore_postgres(settings: Settings, manifest: Manifest, scratch: Path) -> int:
     await _postgres_replay(settings, scratch / POSTGRES_PART, scratch)
     _, counts = await _postgres_describe(settings)
-    _check_counts(manifest, counts, "after the restore")
+    _check_counts(manifest.database.tables, counts, "after the restore")
     await _upgrade_if_behind(settings, manifest)
+    report = await _verify_audit_trail(settings)
+    _require_chain(report, "after the restore")
+    return report.checked
+
+
+async def _copy_rows(source: AsyncConnection, target: AsyncConnection) -> None:
+    """Every table the models know, parents first, through the models' column types (so UUIDs,
+    timestamps and JSON convert between the engines); ``alembic_version`` stays the target's."""
+    from registry.models_index import load_all_models
+
+    tables = load_all_models().sorted_tables
+    for table in reversed(tables):
+        await target.execute(table.delete())  # rows the migrations seeded (the chain's head)
+    for table in tables:
+        result = await source.stream(table.select())
+        async for rows in result.mappings().partitions(_COPY_BATCH):
+            await target.execute(table.insert(), [dict(row) for row in rows])
+    await target.execute(text(_POSTGRES_ADVANCE_SEQUENCES))
+
+
+async def _restore_sqlite_into_postgres(settings: Settings, manifest: Manifest, scratch: Path) -> int:
+    """Move a register from SQLite to PostgreSQL: the archived database is migrated and verified as
+    in a SQLite restore, the PostgreSQL schema is rebuilt by the migrations, and the rows are copied
+    in one transaction."""
+    restored = scratch / SQLITE_PART
+    _, counts = await asyncio.to_thread(_sqlite_describe, restored)
+    _check_counts(manifest.database.tables, counts, "the archived database")
+    source_settings = dataclasses.replace(settings, database_url=f"sqlite+aiosqlite:///{restored}")
+    await _upgrade_if_behind(source_settings, manifest)
+    _require_chain(await _verify_audit_trail(source_settings), "the archived database")
+    _, source_counts = await asyncio.to_thread(_sqlite_describe, restored)
+    engine = create_engine(settings)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(_POSTGRES_LOCK_TIMEOUT))
+            await connection.execute(text(_POSTGRES_CLEAR_SCHEMA))
+        await asyncio.to_thread(migrate.upgrade, settings)
+        source_engine = create_engine(source_settings)
+        try:
+            async with source_engine.connect() as source, engine.begin() as target:
+                await _copy_rows(source, target)
+        finally:
+            await source_engine.dispose()
+    except BackupError:
+        raise
+    except Exception as exc:
+        raise BackupError(
+            f"copying into PostgreSQL failed, the database is incomplete (restore again with --yes): "
+            f"{_one_line(str(exc))}"
+        ) from None
+    finally:
+        await engine.dispose()
+    _, copied = await _postgres_describe(settings)
+    source_counts.pop("alembic_version", None)
+    copied.pop("alembic_version", None)
+    _check_counts(source_counts, copied, "after the restore")
     report = await _verify_audit_trail(settings)
     _require_chain(report, "after the restore")
     return report.checked
@@ -759,7 +831,9 @@ async def restore_backup(
             _, counts = await describe_database(settings)
             if data_rows(counts):
                 raise DatabaseNotEmpty(counts)
-        if manifest.database.kind == "sqlite":
+        if manifest.database.kind != database_kind(settings):
+            checked = await _restore_sqlite_into_postgres(settings, manifest, scratch)
+        elif manifest.database.kind == "sqlite":
             checked = await _restore_sqlite(settings, manifest, scratch)
         else:
             checked = await _restore_postgres(settings, manifest, scratch)

@@ -52,6 +52,24 @@ def _remove_sqlite_files(database: Path) -> None:
         Path(f"{database}{suffix}").unlink(missing_ok=True)
 
 
+async def model_contents(settings: Settings) -> TableContents:
+    """Every row of every table the models know, read through the models' column types: comparable
+    between SQLite and PostgreSQL."""
+    from registry.models_index import load_all_models
+
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            return {
+                table.name: sorted(
+                    (tuple(row) for row in (await connection.execute(table.select())).all()), key=repr
+                )
+                for table in load_all_models().sorted_tables
+            }
+    finally:
+        await engine.dispose()
+
+
 async def wipe_database(settings: Settings) -> None:
     """Remove everything: the SQLite file, or every object in the PostgreSQL schema."""
     if settings.is_sqlite:

@@ -40,6 +40,7 @@ from tests.conftest import DEFAULT_PASSWORD, TEST_SECRET
 from tests.reliability.databases import (
     PG_URL_ENV,
     demo_clone,
+    model_contents,
     new_postgres_database,
     table_contents,
     wipe_database,
@@ -297,16 +298,27 @@ async def test_backup_is_consistent_while_the_portal_writes(
             assert await _chain_ok(target) == manifest.database.tables["audit_event"]
 
 
-async def test_cross_engine_restore_is_refused_clearly(filled: Settings, tmp_path: Path) -> None:
+async def test_a_sqlite_register_moves_to_postgresql_but_not_back(
+    filled: Settings, db_backend: str, tmp_path: Path
+) -> None:
     archive = tmp_path / "backup.tar.gz"
     await create_backup(filled, archive)
-    other_kind = (
-        f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}"
-        if not filled.is_sqlite
-        else "postgresql+asyncpg://nobody@127.0.0.1:1/nothing"
-    )
-    with pytest.raises(BackupError, match="restoring across database kinds is not supported"):
-        await restore_backup(with_database(filled, other_kind), archive)
+    if db_backend == "postgresql":
+        into_sqlite = with_database(filled, f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}")
+        with pytest.raises(BackupError, match="only SQLite backups can be restored into PostgreSQL"):
+            await restore_backup(into_sqlite, archive)
+        return
+    if PG_URL_ENV not in os.environ:
+        pytest.skip("moving to PostgreSQL needs STELSEL_TEST_DATABASE_URL")
+    before = await model_contents(filled)
+    async with new_postgres_database(os.environ[PG_URL_ENV]) as url:
+        target = with_database(filled, url, tmp_path / "pg-data")
+
+        report = await restore_backup(target, archive)
+
+        assert await model_contents(target) == before
+        assert report.audit_events_verified == len(before["audit_event"]) > 0
+        assert report.revision == migrate.head_revision(target)
 
 
 def test_the_commands_speak_in_one_line(filled: Settings, tmp_path: Path) -> None:
