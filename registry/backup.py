@@ -1,8 +1,9 @@
 """Backup and restore of the whole register: ``stelsel backup FILE`` and ``stelsel restore FILE``.
 
-A backup is one gzip-compressed tar archive. Its first member, ``manifest.json``, says what it holds:
-the format version, when it was made, the database kind and its Alembic revision, the row count of
-every table, and the SHA-256 and size of every other member (a "part")::
+A backup is one gzip-compressed tar archive (:mod:`registry.backup_archive`). Its first member,
+``manifest.json``, says what it holds: the format version, when it was made, the database kind and
+its Alembic revision, the row count of every table, and the SHA-256 and size of every other member
+(a "part")::
 
     manifest.json
     database/stelsel.sqlite3     SQLite: a copy made with SQLite's online backup API
@@ -32,28 +33,37 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
 import importlib.metadata
 import os
-import re
 import shutil
 import sqlite3
-import tarfile
 import tempfile
-import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import closing
-from datetime import datetime
-from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import msgspec
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from registry import migrate
+from registry.backup_archive import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    PRIVATE_FILE_MODE,
+    ArchivePart,
+    BackupError,
+    DatabaseDescription,
+    DatabaseKind,
+    Manifest,
+    one_line,
+    read_manifest,
+    sha256_of,
+    unpack_archive,
+    write_archive,
+)
 from registry.clock import Clock, SystemClock
 from registry.database import create_engine, create_session_factory
 from registry.settings import Settings
@@ -61,9 +71,18 @@ from registry.settings import Settings
 if TYPE_CHECKING:
     from registry.audit.services import ChainReport
 
-FORMAT_NAME = "stelselregister-backup"
-FORMAT_VERSION = 1
-MANIFEST_NAME = "manifest.json"
+__all__ = [
+    "BackupError",
+    "DatabaseNotEmpty",
+    "Manifest",
+    "RestoreReport",
+    "cli_commands",
+    "create_backup",
+    "describe_database",
+    "read_manifest",
+    "restore_backup",
+]
+
 SQLITE_PART = "database/stelsel.sqlite3"
 POSTGRES_PART = "database/stelsel.pgdump"
 KEYS_PREFIX = "keys/"
@@ -71,17 +90,8 @@ SECRET_KEY_PART = "secret_key"  # noqa: S105 - an archive member name, not a sec
 DOCUMENTS_PREFIX = "documenten/"
 # Rows in these tables do not make a database "not empty": a freshly migrated database has them.
 BOOKKEEPING_TABLES = frozenset({"alembic_version", "audit_head"})
-PRIVATE_FILE_MODE = 0o600
 PRIVATE_DIRECTORY_MODE = 0o700
-_CHUNK = 1 << 20
 _COPY_BATCH = 1000
-_PART_NAME = re.compile(r"^(database/[A-Za-z0-9._-]+|keys/[A-Za-z0-9._-]+|secret_key|documenten/[^\x00]+)$")
-
-DatabaseKind = Literal["sqlite", "postgresql"]
-
-
-class BackupError(Exception):
-    """A backup or restore that cannot be done; the message is one line for the operator."""
 
 
 class DatabaseNotEmpty(BackupError):
@@ -91,38 +101,6 @@ class DatabaseNotEmpty(BackupError):
         self.rows = data_rows(counts)
         self.tables = sum(1 for name, rows in counts.items() if rows and name not in BOOKKEEPING_TABLES)
         super().__init__(f"the database is not empty ({self.rows} rows in {self.tables} tables)")
-
-
-class ArchivePart(msgspec.Struct, frozen=True):
-    """One member of the archive besides the manifest."""
-
-    name: str
-    sha256: str
-    size: int
-
-
-class DatabaseDescription(msgspec.Struct, frozen=True):
-    kind: DatabaseKind
-    method: str
-    alembic_revision: str | None
-    tables: dict[str, int]
-    server_version: str | None = None
-
-
-class Manifest(msgspec.Struct, frozen=True):
-    """What a backup archive holds; written first in the archive as ``manifest.json``."""
-
-    format: str
-    format_version: int
-    created_at: datetime
-    application_version: str
-    database: DatabaseDescription
-    parts: list[ArchivePart]
-    includes_keys: bool
-
-    @property
-    def total_rows(self) -> int:
-        return sum(self.database.tables.values())
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -151,18 +129,6 @@ def _application_version() -> str:
         return importlib.metadata.version("stelselregister")
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split())
 
 
 # --- SQLite -------------------------------------------------------------------------------------
@@ -276,7 +242,7 @@ async def _run_tool(arguments: list[str], environment: Mapping[str, str]) -> Non
         lines = [line.strip() for line in stderr.decode(errors="replace").splitlines() if line.strip()]
         errors = [line for line in lines if "ERROR" in line or "error:" in line]
         reason = (errors or lines or [f"exit status {process.returncode}"])[0]
-        raise BackupError(f"{arguments[0]} failed: {_one_line(reason)}")
+        raise BackupError(f"{arguments[0]} failed: {one_line(reason)}")
 
 
 async def _postgres_counts(connection: AsyncConnection) -> dict[str, int]:
@@ -332,7 +298,7 @@ async def _postgres_snapshot(settings: Settings, target: Path) -> tuple[str | No
     except BackupError:
         raise
     except Exception as exc:
-        raise BackupError(f"cannot read the PostgreSQL database: {_one_line(str(exc))}") from None
+        raise BackupError(f"cannot read the PostgreSQL database: {one_line(str(exc))}") from None
     finally:
         await engine.dispose()
     return revision, counts, str(version)
@@ -404,7 +370,7 @@ async def _postgres_describe(settings: Settings) -> tuple[str | None, dict[str, 
         async with engine.connect() as connection:
             return await _postgres_revision(connection), await _postgres_counts(connection)
     except Exception as exc:
-        raise BackupError(f"cannot reach the PostgreSQL database: {_one_line(str(exc))}") from None
+        raise BackupError(f"cannot reach the PostgreSQL database: {one_line(str(exc))}") from None
     finally:
         await engine.dispose()
 
@@ -455,124 +421,6 @@ def _data_files(settings: Settings, include_keys: bool) -> Iterator[tuple[str, P
         yield SECRET_KEY_PART, secret
 
 
-def _write_archive(target: Path, manifest: Manifest, files: Mapping[str, Path]) -> None:
-    """Write the archive next to ``target`` and move it into place, so a crash never leaves a
-    half-written archive under the final name. The archive holds password hashes: mode 0600."""
-    partial = target.with_name(f".{target.name}.partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
-    try:
-        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as archive:
-            encoded = msgspec.json.format(msgspec.json.encode(manifest), indent=2)
-            info = tarfile.TarInfo(MANIFEST_NAME)
-            info.size, info.mtime = len(encoded), int(manifest.created_at.timestamp())
-            info.mode = PRIVATE_FILE_MODE
-            archive.addfile(info, fileobj=_BytesReader(encoded))
-            for part in manifest.parts:
-                member = archive.gettarinfo(str(files[part.name]), arcname=part.name)
-                member.mode, member.uid, member.gid, member.uname, member.gname = (
-                    PRIVATE_FILE_MODE,
-                    0,
-                    0,
-                    "",
-                    "",
-                )
-                with files[part.name].open("rb") as handle:
-                    archive.addfile(member, fileobj=handle)
-        partial.replace(target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-
-
-class _BytesReader:
-    """The minimal file object :meth:`tarfile.TarFile.addfile` reads from."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data, self._offset = data, 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._data) if size < 0 else self._offset + size
-        chunk, self._offset = self._data[self._offset : end], min(end, len(self._data))
-        return chunk
-
-
-def _check_part_name(name: str) -> None:
-    path = PurePosixPath(name)
-    if not _PART_NAME.match(name) or path.is_absolute() or ".." in path.parts or "" in name.split("/"):
-        raise BackupError(f"the archive names a part {name!r} that a backup never contains: refusing it")
-
-
-def _decode_manifest(raw: bytes) -> Manifest:
-    try:
-        manifest = msgspec.json.decode(raw, type=Manifest)
-    except msgspec.DecodeError as exc:
-        raise BackupError(f"the archive's manifest is damaged: {exc}") from None
-    if manifest.format != FORMAT_NAME:
-        raise BackupError("the archive is not a Stelselregister backup")
-    if manifest.format_version > FORMAT_VERSION:
-        raise BackupError(
-            f"the archive has backup format {manifest.format_version}; this version reads up to "
-            f"{FORMAT_VERSION}: restore it with a newer Stelselregister"
-        )
-    for part in manifest.parts:
-        _check_part_name(part.name)
-    return manifest
-
-
-def unpack_archive(source: Path, scratch: Path) -> Manifest:
-    """Read the archive into ``scratch``, checking every part against the manifest's SHA-256."""
-    if not source.is_file():
-        raise BackupError(f"{source} does not exist")
-    try:
-        with tarfile.open(source, mode="r:*") as archive:
-            first = archive.next()
-            if first is None or first.name != MANIFEST_NAME or not first.isfile():
-                raise BackupError(f"{source} is not a Stelselregister backup (no manifest first)")
-            handle = archive.extractfile(first)
-            assert handle is not None
-            manifest = _decode_manifest(handle.read())
-            expected = {part.name: part for part in manifest.parts}
-            seen: set[str] = set()
-            for member in archive:
-                if member.offset == first.offset:
-                    continue  # iterating a tar file starts again at the manifest
-                part = expected.get(member.name)
-                if part is None or not member.isfile() or member.name in seen:
-                    raise BackupError(f"{source} holds an unexpected member {member.name!r}: refusing it")
-                seen.add(member.name)
-                _extract_checked(archive, member, part, scratch)
-    except BackupError:
-        raise
-    except (tarfile.TarError, zlib.error, EOFError, OSError) as exc:
-        raise BackupError(f"{source} is damaged or not a backup archive: {_one_line(str(exc))}") from None
-    if missing := sorted(set(expected) - seen):
-        raise BackupError(f"{source} is incomplete: {', '.join(missing)} missing")
-    return manifest
-
-
-def _extract_checked(
-    archive: tarfile.TarFile, member: tarfile.TarInfo, part: ArchivePart, scratch: Path
-) -> None:
-    handle = archive.extractfile(member)
-    assert handle is not None
-    target = scratch / part.name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    digest, size = hashlib.sha256(), 0
-    with target.open("wb") as out:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
-    if digest.hexdigest() != part.sha256 or size != part.size:
-        raise BackupError(f"checksum mismatch for {part.name}: the archive is corrupt")
-
-
-def read_manifest(source: Path) -> Manifest:
-    """Check a whole archive (every checksum) and return its manifest, changing nothing."""
-    with tempfile.TemporaryDirectory(prefix="stelsel-check-") as scratch:
-        return unpack_archive(source, Path(scratch))
-
-
 # --- backup -------------------------------------------------------------------------------------
 
 
@@ -617,7 +465,7 @@ async def create_backup(
         # refers to is there.
         files |= dict(_data_files(settings, include_keys))
         parts = [
-            ArchivePart(name=name, sha256=await asyncio.to_thread(_sha256, path), size=path.stat().st_size)
+            ArchivePart(name=name, sha256=await asyncio.to_thread(sha256_of, path), size=path.stat().st_size)
             for name, path in files.items()
         ]
         manifest = Manifest(
@@ -629,7 +477,7 @@ async def create_backup(
             parts=parts,
             includes_keys=include_keys,
         )
-        await asyncio.to_thread(_write_archive, target, manifest, files)
+        await asyncio.to_thread(write_archive, target, manifest, files)
     return manifest
 
 
@@ -771,7 +619,7 @@ async def _restore_sqlite_into_postgres(settings: Settings, manifest: Manifest, 
     except Exception as exc:
         raise BackupError(
             f"copying into PostgreSQL failed, the database is incomplete (restore again with --yes): "
-            f"{_one_line(str(exc))}"
+            f"{one_line(str(exc))}"
         ) from None
     finally:
         await engine.dispose()
