@@ -9,12 +9,12 @@ that succeeds redirects (303) to the page that shows it, with a flash message.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import FormMultiDict
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from registry.accounts.permissions import Permission, principal_of
@@ -220,12 +220,12 @@ class BeheerCatalogusController(Controller):
         )
 
     @get("/{versie:str}", opt=LEZEN)
-    async def release(self, request: AnyRequest, db_session: DbSession, versie: str) -> Template:
+    async def release(self, request: AnyRequest, db_session: DbSession, versie: FromPath[str]) -> Template:
         return await self._release_page(request, db_session, versie)
 
     @post("/{versie:str}", opt=BEHEREN)
     async def update_release(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str
+        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: FromPath[str]
     ) -> Response[Any]:
         form = await request.form()
         invoer = schemas.ReleaseInvoer(
@@ -251,7 +251,7 @@ class BeheerCatalogusController(Controller):
         )
 
     @get("/{versie:str}/export", opt=LEZEN)
-    async def export(self, db_session: DbSession, versie: str) -> Response[str]:
+    async def export(self, db_session: DbSession, versie: FromPath[str]) -> Response[str]:
         text = await services.export_catalogue(db_session, versie)
         return Response(
             text,
@@ -264,8 +264,10 @@ class BeheerCatalogusController(Controller):
         self,
         request: AnyRequest,
         db_session: DbSession,
-        versie: str,
-        ten_opzichte_van: str | None = Parameter(query="tenOpzichteVan", required=False, max_length=64),
+        versie: FromPath[str],
+        ten_opzichte_van: Annotated[
+            str | None, QueryParameter(name="tenOpzichteVan", required=False, max_length=64)
+        ] = None,
     ) -> Template:
         release = await services.get_release(db_session, versie, include_concept=True)
         verschil = await services.compare_releases(db_session, versie, ten_opzichte_van, include_concept=True)
@@ -278,7 +280,7 @@ class BeheerCatalogusController(Controller):
 
     @post("/{versie:str}/consultatie", opt=BEHEREN)
     async def start_consultatie(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str
+        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: FromPath[str]
     ) -> Response[Any]:
         async def again(values: dict[str, Any], errors: Errors, fout: str | None, status: int) -> Template:
             message = fout or "; ".join(errors.values())
@@ -316,12 +318,14 @@ class BeheerCatalogusController(Controller):
         )
 
     @get("/{versie:str}/publiceren", opt=BEHEREN)
-    async def publish_confirmation(self, request: AnyRequest, db_session: DbSession, versie: str) -> Template:
+    async def publish_confirmation(
+        self, request: AnyRequest, db_session: DbSession, versie: FromPath[str]
+    ) -> Template:
         return await self._publish_page(request, db_session, versie)
 
     @post("/{versie:str}/publiceren", opt=BEHEREN)
     async def publish(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str
+        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: FromPath[str]
     ) -> Response[Any]:
         async def again(values: dict[str, Any], errors: Errors, fout: str | None, status: int) -> Template:
             return await self._publish_page(
@@ -360,14 +364,14 @@ class BeheerCatalogusController(Controller):
         )
 
     @get("/{versie:str}/nieuwe-rol", opt=BEHEREN)
-    async def new_rol(self, request: AnyRequest, db_session: DbSession, versie: str) -> Template:
+    async def new_rol(self, request: AnyRequest, db_session: DbSession, versie: FromPath[str]) -> Template:
         return await self._new_rol_page(
             request, db_session, versie, {"roltype": "organisatorisch"}, {}, None, 200
         )
 
     @post("/{versie:str}/rollen", opt=BEHEREN)
     async def add_rol(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str
+        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: FromPath[str]
     ) -> Response[Any]:
         form = await request.form()
         invoer = _rol_invoer(form)
@@ -418,7 +422,9 @@ class BeheerCatalogusController(Controller):
         )
 
     @get("/{versie:str}/rollen/{code:str}", opt=LEZEN)
-    async def rol(self, request: AnyRequest, db_session: DbSession, versie: str, code: str) -> Template:
+    async def rol(
+        self, request: AnyRequest, db_session: DbSession, versie: FromPath[str], code: FromPath[str]
+    ) -> Template:
         return await self._rol_page(request, db_session, versie, code)
 
     def _rol_again(self, request: AnyRequest, db_session: DbSession, versie: str, code: str) -> Renderer:
@@ -431,7 +437,12 @@ class BeheerCatalogusController(Controller):
 
     @post("/{versie:str}/rollen/{code:str}", opt=BEHEREN)
     async def update_rol(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str, code: str
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        clock: AppClock,
+        versie: FromPath[str],
+        code: FromPath[str],
     ) -> Response[Any]:
         invoer = _rol_invoer(await request.form())
         return await _submit(
@@ -445,7 +456,7 @@ class BeheerCatalogusController(Controller):
 
     @get("/{versie:str}/rollen/{code:str}/verwijderen", opt=BEHEREN)
     async def remove_rol_confirmation(
-        self, request: AnyRequest, db_session: DbSession, versie: str, code: str
+        self, request: AnyRequest, db_session: DbSession, versie: FromPath[str], code: FromPath[str]
     ) -> Template:
         rol = await services.get_rol(db_session, code, versie, include_concept=True)
         return page(
@@ -467,7 +478,12 @@ class BeheerCatalogusController(Controller):
 
     @post("/{versie:str}/rollen/{code:str}/verwijderen", opt=BEHEREN)
     async def remove_rol(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str, code: str
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        clock: AppClock,
+        versie: FromPath[str],
+        code: FromPath[str],
     ) -> Response[Any]:
         if not await _confirmed(request):
             return Redirect(path=_url(versie, "rollen", code, "verwijderen"), status_code=303)
@@ -482,7 +498,12 @@ class BeheerCatalogusController(Controller):
 
     @post("/{versie:str}/rollen/{code:str}/duties", opt=BEHEREN)
     async def add_duty(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str, code: str
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        clock: AppClock,
+        versie: FromPath[str],
+        code: FromPath[str],
     ) -> Response[Any]:
         form = await request.form()
         invoer = schemas.DutyInvoer(
@@ -509,7 +530,12 @@ class BeheerCatalogusController(Controller):
 
     @post("/{versie:str}/rollen/{code:str}/relaties", opt=BEHEREN)
     async def add_relatie(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str, code: str
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        clock: AppClock,
+        versie: FromPath[str],
+        code: FromPath[str],
     ) -> Response[Any]:
         form = await request.form()
         invoer = schemas.RelatieInvoer(soort=_text(form, "soort"), rol=_text(form, "rol"))
@@ -525,7 +551,12 @@ class BeheerCatalogusController(Controller):
 
     @post("/{versie:str}/rollen/{code:str}/relaties/verwijderen", opt=BEHEREN)
     async def remove_relatie(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str, code: str
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        clock: AppClock,
+        versie: FromPath[str],
+        code: FromPath[str],
     ) -> Response[Any]:
         form = await request.form()
         invoer = schemas.RelatieInvoer(soort=_text(form, "soort"), rol=_text(form, "rol"))
@@ -582,12 +613,19 @@ class BeheerCatalogusController(Controller):
         )
 
     @get("/{versie:str}/duties/{code:str}", opt=LEZEN)
-    async def duty(self, request: AnyRequest, db_session: DbSession, versie: str, code: str) -> Template:
+    async def duty(
+        self, request: AnyRequest, db_session: DbSession, versie: FromPath[str], code: FromPath[str]
+    ) -> Template:
         return await self._duty_page(request, db_session, versie, code)
 
     @post("/{versie:str}/duties/{code:str}", opt=BEHEREN)
     async def update_duty(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str, code: str
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        clock: AppClock,
+        versie: FromPath[str],
+        code: FromPath[str],
     ) -> Response[Any]:
         form = await request.form()
         invoer = schemas.DutyInvoer(
@@ -645,7 +683,12 @@ class BeheerCatalogusController(Controller):
 
     @post("/{versie:str}/duties/{code:str}/verplaatsen", opt=BEHEREN)
     async def move_duty(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str, code: str
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        clock: AppClock,
+        versie: FromPath[str],
+        code: FromPath[str],
     ) -> Response[Any]:
         richting = _text(await request.form(), "richting")
         return await self._duty_change(
@@ -659,7 +702,12 @@ class BeheerCatalogusController(Controller):
 
     @post("/{versie:str}/duties/{code:str}/verwijderen", opt=BEHEREN)
     async def remove_duty(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str, code: str
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        clock: AppClock,
+        versie: FromPath[str],
+        code: FromPath[str],
     ) -> Response[Any]:
         return await self._duty_change(
             request,
@@ -718,14 +766,16 @@ class BeheerCatalogusController(Controller):
         return again
 
     @get("/{versie:str}/nieuwe-samenwerkfunctie", opt=BEHEREN)
-    async def new_samenwerkfunctie(self, request: AnyRequest, db_session: DbSession, versie: str) -> Template:
+    async def new_samenwerkfunctie(
+        self, request: AnyRequest, db_session: DbSession, versie: FromPath[str]
+    ) -> Template:
         return await self._entry_page(
             request, db_session, versie, "samenwerkfunctie", None, {"documentstatus": "concept"}
         )
 
     @post("/{versie:str}/samenwerkfuncties", opt=BEHEREN)
     async def add_samenwerkfunctie(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str
+        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: FromPath[str]
     ) -> Response[Any]:
         invoer = _functie_invoer(await request.form())
         return await _submit(
@@ -741,13 +791,18 @@ class BeheerCatalogusController(Controller):
 
     @get("/{versie:str}/samenwerkfuncties/{code:str}", opt=LEZEN)
     async def samenwerkfunctie(
-        self, request: AnyRequest, db_session: DbSession, versie: str, code: str
+        self, request: AnyRequest, db_session: DbSession, versie: FromPath[str], code: FromPath[str]
     ) -> Template:
         return await self._entry_page(request, db_session, versie, "samenwerkfunctie", code)
 
     @post("/{versie:str}/samenwerkfuncties/{code:str}", opt=BEHEREN)
     async def update_samenwerkfunctie(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str, code: str
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        clock: AppClock,
+        versie: FromPath[str],
+        code: FromPath[str],
     ) -> Response[Any]:
         invoer = _functie_invoer(await request.form())
         return await _submit(
@@ -763,7 +818,12 @@ class BeheerCatalogusController(Controller):
 
     @post("/{versie:str}/samenwerkfuncties/{code:str}/verwijderen", opt=BEHEREN)
     async def remove_samenwerkfunctie(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str, code: str
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        clock: AppClock,
+        versie: FromPath[str],
+        code: FromPath[str],
     ) -> Response[Any]:
         return await _submit(
             request,
@@ -777,14 +837,16 @@ class BeheerCatalogusController(Controller):
         )
 
     @get("/{versie:str}/nieuwe-grondslag", opt=BEHEREN)
-    async def new_grondslag(self, request: AnyRequest, db_session: DbSession, versie: str) -> Template:
+    async def new_grondslag(
+        self, request: AnyRequest, db_session: DbSession, versie: FromPath[str]
+    ) -> Template:
         return await self._entry_page(
             request, db_session, versie, "grondslag", None, {"documentstatus": "concept"}
         )
 
     @post("/{versie:str}/grondslagen", opt=BEHEREN)
     async def add_grondslag(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str
+        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: FromPath[str]
     ) -> Response[Any]:
         invoer = _grondslag_invoer(await request.form())
         return await _submit(
@@ -797,12 +859,19 @@ class BeheerCatalogusController(Controller):
         )
 
     @get("/{versie:str}/grondslagen/{code:str}", opt=LEZEN)
-    async def grondslag(self, request: AnyRequest, db_session: DbSession, versie: str, code: str) -> Template:
+    async def grondslag(
+        self, request: AnyRequest, db_session: DbSession, versie: FromPath[str], code: FromPath[str]
+    ) -> Template:
         return await self._entry_page(request, db_session, versie, "grondslag", code)
 
     @post("/{versie:str}/grondslagen/{code:str}", opt=BEHEREN)
     async def update_grondslag(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str, code: str
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        clock: AppClock,
+        versie: FromPath[str],
+        code: FromPath[str],
     ) -> Response[Any]:
         invoer = _grondslag_invoer(await request.form())
         return await _submit(
@@ -818,7 +887,12 @@ class BeheerCatalogusController(Controller):
 
     @post("/{versie:str}/grondslagen/{code:str}/verwijderen", opt=BEHEREN)
     async def remove_grondslag(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: str, code: str
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        clock: AppClock,
+        versie: FromPath[str],
+        code: FromPath[str],
     ) -> Response[Any]:
         return await _submit(
             request,

@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, get
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 
 from registry.accounts.permissions import Permission, principal_of
 from registry.api import API_PREFIX, Page, PageRequest, paginated
@@ -31,8 +31,8 @@ PRIVATE_CACHE = "private, no-cache"
 
 ReleaseQuery = Annotated[
     str | None,
-    Parameter(
-        query="release",
+    QueryParameter(
+        name="release",
         description="Versie van de release (zoals 1.2.0); zonder deze parameter de definitieve release.",
         max_length=64,
     ),
@@ -106,7 +106,7 @@ class CatalogusController(Controller):
         ),
     )
     async def release(
-        self, request: Request[Any, Any, Any], db_session: DbSession, versie: str
+        self, request: Request[Any, Any, Any], db_session: DbSession, versie: FromPath[str]
     ) -> Response[schemas.ReleaseDetail]:
         detail = await services.release_detail(
             db_session, versie, include_concept=_may_read_concepts(request)
@@ -127,11 +127,11 @@ class CatalogusController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: DbSession,
-        versie: str,
+        versie: FromPath[str],
         ten_opzichte_van: Annotated[
             str | None,
-            Parameter(
-                query="tenOpzichteVan", description="De oudere release om mee te vergelijken.", max_length=64
+            QueryParameter(
+                name="tenOpzichteVan", description="De oudere release om mee te vergelijken.", max_length=64
             ),
         ] = None,
     ) -> Response[schemas.Releaseverschil]:
@@ -154,8 +154,8 @@ class CatalogusController(Controller):
         release: ReleaseQuery = None,
         roltype: Annotated[
             cf.Roltype | None,
-            Parameter(
-                query="roltype", description="besturing, organisatorisch, technisch of dienstverlening."
+            QueryParameter(
+                name="roltype", description="besturing, organisatorisch, technisch of dienstverlening."
             ),
         ] = None,
     ) -> Response[schemas.ReleasePage[schemas.RolSamenvatting]]:
@@ -176,7 +176,11 @@ class CatalogusController(Controller):
         ),
     )
     async def rol(
-        self, request: Request[Any, Any, Any], db_session: DbSession, code: str, release: ReleaseQuery = None
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DbSession,
+        code: FromPath[str],
+        release: ReleaseQuery = None,
     ) -> Response[schemas.Rol]:
         rol = await services.get_rol(db_session, code, release, include_concept=_may_read_concepts(request))
         return conditional(request, Response(rol))
@@ -209,7 +213,11 @@ class CatalogusController(Controller):
         ),
     )
     async def samenwerkfunctie(
-        self, request: Request[Any, Any, Any], db_session: DbSession, code: str, release: ReleaseQuery = None
+        self,
+        request: Request[Any, Any, Any],
+        db_session: DbSession,
+        code: FromPath[str],
+        release: ReleaseQuery = None,
     ) -> Response[schemas.SamenwerkfunctieInRelease]:
         found, functie = await services.get_samenwerkfunctie(
             db_session, code, release, include_concept=_may_read_concepts(request)

@@ -7,11 +7,11 @@ logged-in users with ``Permission.CATALOGUS_LEZEN``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Request, get
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,7 +61,7 @@ DUTY_KOLOMMEN = (
     ("bevoegdheid", "Bevoegdheden"),
 )
 
-ReleaseParam = Parameter(query="release", required=False, max_length=64)
+ReleaseQuery = Annotated[str | None, QueryParameter(name="release", required=False, max_length=64)]
 
 
 def may_read_concepts(request: Request[Any, Any, Any]) -> bool:
@@ -101,7 +101,7 @@ async def _shared(
 
 @get("/catalogus", opt={"public": True}, include_in_schema=False)
 async def catalogus(
-    request: Request[Any, Any, Any], db_session: DbSession, release: str | None = ReleaseParam
+    request: Request[Any, Any, Any], db_session: DbSession, release: ReleaseQuery = None
 ) -> Template:
     if release is None and await services.current_release(db_session) is None:
         return page(request, "roles/leeg.html")
@@ -126,7 +126,7 @@ async def catalogus(
 
 @get("/catalogus/rollen/{code:str}", opt={"public": True}, include_in_schema=False)
 async def rol(
-    request: Request[Any, Any, Any], db_session: DbSession, code: str, release: str | None = ReleaseParam
+    request: Request[Any, Any, Any], db_session: DbSession, code: FromPath[str], release: ReleaseQuery = None
 ) -> Template:
     include = may_read_concepts(request)
     found = await services.get_rol(db_session, code, release, include_concept=include)
@@ -148,7 +148,7 @@ async def rol(
 
 @get("/catalogus/samenwerkfuncties", opt={"public": True}, include_in_schema=False)
 async def samenwerkfuncties(
-    request: Request[Any, Any, Any], db_session: DbSession, release: str | None = ReleaseParam
+    request: Request[Any, Any, Any], db_session: DbSession, release: ReleaseQuery = None
 ) -> Template:
     found, functies = await services.list_samenwerkfuncties(
         db_session, release, include_concept=may_read_concepts(request)
@@ -162,7 +162,7 @@ async def samenwerkfuncties(
 
 @get("/catalogus/samenwerkfuncties/{code:str}", opt={"public": True}, include_in_schema=False)
 async def samenwerkfunctie(
-    request: Request[Any, Any, Any], db_session: DbSession, code: str, release: str | None = ReleaseParam
+    request: Request[Any, Any, Any], db_session: DbSession, code: FromPath[str], release: ReleaseQuery = None
 ) -> Template:
     found, functie = await services.get_samenwerkfunctie(
         db_session, code, release, include_concept=may_read_concepts(request)
@@ -176,7 +176,7 @@ async def samenwerkfunctie(
 
 @get("/catalogus/grondslagen", opt={"public": True}, include_in_schema=False)
 async def grondslagen(
-    request: Request[Any, Any, Any], db_session: DbSession, release: str | None = ReleaseParam
+    request: Request[Any, Any, Any], db_session: DbSession, release: ReleaseQuery = None
 ) -> Template:
     found, items = await services.list_grondslagen(
         db_session, release, include_concept=may_read_concepts(request)
@@ -190,7 +190,7 @@ async def grondslagen(
 
 @get("/catalogus/samenwerkpatronen", opt={"public": True}, include_in_schema=False)
 async def samenwerkpatronen(
-    request: Request[Any, Any, Any], db_session: DbSession, release: str | None = ReleaseParam
+    request: Request[Any, Any, Any], db_session: DbSession, release: ReleaseQuery = None
 ) -> Template:
     detail = await services.release_detail(db_session, release, include_concept=may_read_concepts(request))
     return page(
