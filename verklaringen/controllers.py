@@ -18,7 +18,7 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Body, Parameter
+from litestar.params import Body, FromPath, HeaderParameter, QueryParameter
 
 from registry.accounts.permissions import Permission
 from registry.api import API_PREFIX, Page, paginated
@@ -38,15 +38,15 @@ AANMELDINGEN_LEZEN = {"permission": Permission.AANMELDINGEN_LEZEN}
 
 DeelnemerQuery = Annotated[
     str | None,
-    Parameter(
-        query="deelnemer", description="Id of identificatie (kvk:90000001) van de deelnemer.", max_length=80
+    QueryParameter(
+        name="deelnemer", description="Id of identificatie (kvk:90000001) van de deelnemer.", max_length=80
     ),
 ]
-RolQuery = Annotated[str | None, Parameter(query="rol", description="Code van de rol.", max_length=80)]
+RolQuery = Annotated[str | None, QueryParameter(name="rol", description="Code van de rol.", max_length=80)]
 StatusQuery = Annotated[
     str | None,
-    Parameter(
-        query="status",
+    QueryParameter(
+        name="status",
         description="geldig, nog_niet_geldig, verlopen, geschorst of ingetrokken.",
         max_length=30,
     ),
@@ -111,7 +111,7 @@ class VerklaringenController(Controller):
         description="De verklaring met haar status (geldig, verlopen, geschorst, ingetrokken).",
     )
     async def get_verklaring(
-        self, db_session: DbSession, settings: AppSettings, clock: AppClock, nummer: str
+        self, db_session: DbSession, settings: AppSettings, clock: AppClock, nummer: FromPath[str]
     ) -> schemas.Verklaring:
         return await queries.get_verklaring(
             db_session, nummer, today=queries.today_of(clock.now()), base_url=settings.base_url
@@ -125,7 +125,7 @@ class VerklaringenController(Controller):
         media_type=JWT_MEDIA_TYPE,
     )
     async def attestatie(
-        self, request: Request[Any, Any, Any], db_session: DbSession, nummer: str
+        self, request: Request[Any, Any, Any], db_session: DbSession, nummer: FromPath[str]
     ) -> Response[bytes]:
         token = await queries.verklaring_attestatie(db_session, nummer)
         etag = '"' + hashlib.sha256(token.encode()).hexdigest()[:32] + '"'
@@ -141,7 +141,7 @@ class VerklaringenController(Controller):
         media_type=PDF_MEDIA_TYPE,
     )
     async def pdf(
-        self, request: Request[Any, Any, Any], db_session: DbSession, nummer: str
+        self, request: Request[Any, Any, Any], db_session: DbSession, nummer: FromPath[str]
     ) -> Response[bytes]:
         document = await queries.verklaring_document(db_session, nummer)
         return _conditional_bytes(
@@ -174,7 +174,7 @@ class VerklaringenController(Controller):
         clock: AppClock,
         keyring: AppKeyRing,
         status_tokens: StatusTokens,
-        nummer: int,
+        nummer: FromPath[int],
     ) -> Response[bytes]:
         if nummer != STATUSLIJST:
             raise NotFound(f"Er is geen statuslijst {nummer}.")
@@ -244,7 +244,7 @@ class AanmeldingenController(Controller):
         clock: AppClock,
         data: Annotated[schemas.AanmeldingInvoer, Body()],
         idempotency_key: Annotated[
-            str | None, Parameter(header="Idempotency-Key", max_length=200, required=False)
+            str | None, HeaderParameter(name="Idempotency-Key", max_length=200, required=False)
         ] = None,
     ) -> Response[schemas.AanmeldingOntvangen]:
         limit_aanmeldingen(request)
@@ -271,13 +271,13 @@ class AanmeldingenController(Controller):
         request: Request[Any, Any, Any],
         db_session: DbSession,
         paging: Paging,
-        status: Annotated[str | None, Parameter(query="status", max_length=30)] = None,
+        status: Annotated[str | None, QueryParameter(name="status", max_length=30)] = None,
     ) -> Response[Page[schemas.Aanmelding]]:
         items, total = await queries.list_aanmeldingen(db_session, paging, status=status)
         return paginated(request, items, total, paging)
 
     @get("/aanmeldingen/{referentie:str}", opt=AANMELDINGEN_LEZEN, summary="Eén aanmelding")
-    async def get_aanmelding(self, db_session: DbSession, referentie: str) -> schemas.Aanmelding:
+    async def get_aanmelding(self, db_session: DbSession, referentie: FromPath[str]) -> schemas.Aanmelding:
         return await queries.get_aanmelding(db_session, referentie)
 
     @get(
@@ -285,11 +285,11 @@ class AanmeldingenController(Controller):
         opt=AANMELDINGEN_LEZEN,
         summary="Voorstel en besluit over een aanmelding",
     )
-    async def get_besluit(self, db_session: DbSession, referentie: str) -> schemas.Besluit:
+    async def get_besluit(self, db_session: DbSession, referentie: FromPath[str]) -> schemas.Besluit:
         return await queries.get_besluit(db_session, referentie)
 
     @get("/intakes/{intake_id:uuid}", opt=AANMELDINGEN_LEZEN, summary="Eén intake")
-    async def get_intake(self, db_session: DbSession, intake_id: uuid.UUID) -> schemas.Intake:
+    async def get_intake(self, db_session: DbSession, intake_id: FromPath[uuid.UUID]) -> schemas.Intake:
         return await queries.get_intake(db_session, intake_id)
 
     @get(
@@ -299,7 +299,7 @@ class AanmeldingenController(Controller):
         media_type=PDF_MEDIA_TYPE,
     )
     async def intakeformulier(
-        self, request: Request[Any, Any, Any], db_session: DbSession, intake_id: uuid.UUID
+        self, request: Request[Any, Any, Any], db_session: DbSession, intake_id: FromPath[uuid.UUID]
     ) -> Response[bytes]:
         document = await queries.intake_document(db_session, intake_id)
         return _conditional_bytes(

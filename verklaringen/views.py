@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from registry.accounts.permissions import Permission, Principal
@@ -204,7 +204,7 @@ async def aanmelding_status(
     request: Request[Any, Any, Any],
     db_session: DbSession,
     settings: AppSettings,
-    referentie: str,
+    referentie: FromPath[str],
     token: Annotated[str, QueryParameter(name="token", max_length=100)] = "",
 ) -> Template:
     status = await aanmeldingen.aanmelding_status(db_session, referentie, token, secret=settings.secret_key)
@@ -254,7 +254,7 @@ async def verifieer_nummer(
     settings: AppSettings,
     clock: AppClock,
     keyring: AppKeyRing,
-    nummer: str,
+    nummer: FromPath[str],
 ) -> Template:
     detail = await queries.get_verklaring_detail(
         db_session, nummer, today=queries.today_of(clock.now()), base_url=settings.base_url
@@ -300,7 +300,7 @@ async def _signing_context(
 
 @get("/verklaringen/{nummer:str}/ondertekenen", opt=ONDERTEKENEN_DEELNEMER, include_in_schema=False)
 async def ondertekenen_form(
-    request: Request[Any, Any, Any], db_session: DbSession, clock: AppClock, nummer: str
+    request: Request[Any, Any, Any], db_session: DbSession, clock: AppClock, nummer: FromPath[str]
 ) -> Template:
     context = await _signing_context(db_session, nummer, current_principal(request), clock)
     return _page(request, "ondertekenen.html", context)
@@ -313,7 +313,7 @@ async def ondertekenen_form(
     status_code=303,
 )
 async def ondertekenen(
-    request: Request[Any, Any, Any], db_session: DbSession, clock: AppClock, nummer: str
+    request: Request[Any, Any, Any], db_session: DbSession, clock: AppClock, nummer: FromPath[str]
 ) -> Response[Any]:
     me = current_principal(request)
     form = await read_form(request, schemas.OndertekenFormulier)
@@ -400,7 +400,7 @@ async def _aanmelding_context(
 
 @get("/beheer/aanmeldingen/{referentie:str}", opt=LEZEN, include_in_schema=False)
 async def beheer_aanmelding(
-    request: Request[Any, Any, Any], db_session: DbSession, settings: AppSettings, referentie: str
+    request: Request[Any, Any, Any], db_session: DbSession, settings: AppSettings, referentie: FromPath[str]
 ) -> Template:
     context = await _aanmelding_context(db_session, settings, current_principal(request), referentie)
     return _page(request, "beheer_aanmelding.html", context)
@@ -428,7 +428,7 @@ async def toewijzen(
     db_session: DbSession,
     settings: AppSettings,
     clock: AppClock,
-    referentie: str,
+    referentie: FromPath[str],
 ) -> Response[Any]:
     form = await read_form(request, schemas.ToewijzingFormulier)
     try:
@@ -453,7 +453,7 @@ async def toewijzen(
     status_code=303,
 )
 async def intake_starten(
-    request: Request[Any, Any, Any], db_session: DbSession, clock: AppClock, referentie: str
+    request: Request[Any, Any, Any], db_session: DbSession, clock: AppClock, referentie: FromPath[str]
 ) -> Redirect:
     intake = await intakes.start_intake(
         db_session, referentie, principal=current_principal(request), clock=clock
@@ -463,7 +463,7 @@ async def intake_starten(
 
 @get("/beheer/intakes/{intake_id:uuid}", opt=LEZEN, include_in_schema=False)
 async def beheer_intake(
-    request: Request[Any, Any, Any], db_session: DbSession, intake_id: uuid.UUID
+    request: Request[Any, Any, Any], db_session: DbSession, intake_id: FromPath[uuid.UUID]
 ) -> Template:
     intake = await queries.get_intake(db_session, intake_id)
     return _page(request, "beheer_intake.html", {"intake": intake, "errors": {}})
@@ -497,7 +497,7 @@ async def intake_bewaren(
     db_session: DbSession,
     clock: AppClock,
     renderer: Renderer,
-    intake_id: uuid.UUID,
+    intake_id: FromPath[uuid.UUID],
 ) -> Response[Any]:
     me = current_principal(request)
     form = await request.form()
@@ -517,7 +517,7 @@ async def intake_bewaren(
 
 
 @get("/beheer/intakes/{intake_id:uuid}/intakeformulier", opt=LEZEN, include_in_schema=False)
-async def intakeformulier(db_session: DbSession, intake_id: uuid.UUID) -> Response[bytes]:
+async def intakeformulier(db_session: DbSession, intake_id: FromPath[uuid.UUID]) -> Response[bytes]:
     document = await queries.intake_document(db_session, intake_id)
     return Response(
         document.inhoud,
@@ -537,7 +537,7 @@ async def voorstellen(
     db_session: DbSession,
     settings: AppSettings,
     clock: AppClock,
-    referentie: str,
+    referentie: FromPath[str],
 ) -> Response[Any]:
     form = await read_form(request, schemas.VoorstelFormulier)
     try:
@@ -567,7 +567,7 @@ async def besluiten_page(
     db_session: DbSession,
     settings: AppSettings,
     clock: AppClock,
-    referentie: str,
+    referentie: FromPath[str],
 ) -> Response[Any]:
     form = await read_form(request, schemas.BesluitFormulier)
     invoer = schemas.BesluitInvoer(uitkomst=form.uitkomst, reden=form.reden)
@@ -628,7 +628,7 @@ async def beheer_verklaring(
     db_session: DbSession,
     settings: AppSettings,
     clock: AppClock,
-    nummer: str,
+    nummer: FromPath[str],
 ) -> Template:
     me = current_principal(request)
     detail = await queries.get_verklaring_detail(
@@ -663,7 +663,7 @@ async def afgeven(
     clock: AppClock,
     keyring: AppKeyRing,
     renderer: Renderer,
-    nummer: str,
+    nummer: FromPath[str],
 ) -> Redirect:
     form = await read_form(request, schemas.OndertekenFormulier)
     if form.akkoord != "ja":
@@ -710,7 +710,9 @@ _ACTIONS = {
 
 
 @get("/beheer/verklaringen/{nummer:str}/acties/{actie:str}", opt=BEHEREN, include_in_schema=False)
-async def actie_bevestigen(request: Request[Any, Any, Any], nummer: str, actie: str) -> Template:
+async def actie_bevestigen(
+    request: Request[Any, Any, Any], nummer: FromPath[str], actie: FromPath[str]
+) -> Template:
     if actie not in _ACTIONS:
         raise NotFound("Deze pagina bestaat niet.")
     _name, title, consequences = _ACTIONS[actie]
@@ -738,8 +740,8 @@ async def actie_uitvoeren(
     db_session: DbSession,
     settings: AppSettings,
     clock: AppClock,
-    nummer: str,
-    actie: str,
+    nummer: FromPath[str],
+    actie: FromPath[str],
 ) -> Response[Any]:
     me = current_principal(request)
     if actie == "vernieuwen":
