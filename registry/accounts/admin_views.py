@@ -11,7 +11,7 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from registry.accounts import services
@@ -215,14 +215,14 @@ async def _user_detail_page(
 
 @get("/beheer/gebruikers/{user_id:uuid}", opt=USERS, include_in_schema=False)
 async def user_detail(
-    request: Request[Any, Any, Any], user_id: uuid.UUID, db_session: DbSession, clock: AppClock
+    request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
 ) -> Template:
     return await _user_detail_page(request, db_session, clock, user_id)
 
 
 @post("/beheer/gebruikers/{user_id:uuid}", opt=USERS, include_in_schema=False)
 async def user_update(
-    request: Request[Any, Any, Any], user_id: uuid.UUID, db_session: DbSession, clock: AppClock
+    request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
 ) -> Response[Any]:
     form = await read_form(request, UserUpdateForm)
     try:
@@ -301,14 +301,14 @@ async def _user_confirmation(
 
 @get("/beheer/gebruikers/{user_id:uuid}/deactiveren", opt=USERS, include_in_schema=False)
 async def user_deactivate_confirm(
-    request: Request[Any, Any, Any], user_id: uuid.UUID, db_session: DbSession, clock: AppClock
+    request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
 ) -> Template:
     return await _user_confirmation(request, db_session, clock, user_id, "deactiveren")
 
 
 @post("/beheer/gebruikers/{user_id:uuid}/deactiveren", opt=USERS, include_in_schema=False)
 async def user_deactivate(
-    request: Request[Any, Any, Any], user_id: uuid.UUID, db_session: DbSession, clock: AppClock
+    request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
 ) -> Response[Any]:
     if not (await read_form(request, ConfirmForm)).confirmed:
         return await _user_confirmation(request, db_session, clock, user_id, "deactiveren")
@@ -323,7 +323,7 @@ async def user_deactivate(
 
 @post("/beheer/gebruikers/{user_id:uuid}/activeren", opt=USERS, include_in_schema=False)
 async def user_activate(
-    request: Request[Any, Any, Any], user_id: uuid.UUID, db_session: DbSession, clock: AppClock
+    request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
 ) -> Response[Any]:
     user = await services.set_user_active(db_session, user_id, True, actor=_actor(request), clock=clock)
     return _redirect(
@@ -333,14 +333,14 @@ async def user_activate(
 
 @get("/beheer/gebruikers/{user_id:uuid}/ontgrendelen", opt=USERS, include_in_schema=False)
 async def user_unlock_confirm(
-    request: Request[Any, Any, Any], user_id: uuid.UUID, db_session: DbSession, clock: AppClock
+    request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
 ) -> Template:
     return await _user_confirmation(request, db_session, clock, user_id, "ontgrendelen")
 
 
 @post("/beheer/gebruikers/{user_id:uuid}/ontgrendelen", opt=USERS, include_in_schema=False)
 async def user_unlock(
-    request: Request[Any, Any, Any], user_id: uuid.UUID, db_session: DbSession, clock: AppClock
+    request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
 ) -> Response[Any]:
     if not (await read_form(request, ConfirmForm)).confirmed:
         return await _user_confirmation(request, db_session, clock, user_id, "ontgrendelen")
@@ -352,14 +352,14 @@ async def user_unlock(
 
 @get("/beheer/gebruikers/{user_id:uuid}/tweestapsverificatie-resetten", opt=USERS, include_in_schema=False)
 async def user_reset_totp_confirm(
-    request: Request[Any, Any, Any], user_id: uuid.UUID, db_session: DbSession, clock: AppClock
+    request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
 ) -> Template:
     return await _user_confirmation(request, db_session, clock, user_id, "tweestapsverificatie-resetten")
 
 
 @post("/beheer/gebruikers/{user_id:uuid}/tweestapsverificatie-resetten", opt=USERS, include_in_schema=False)
 async def user_reset_totp(
-    request: Request[Any, Any, Any], user_id: uuid.UUID, db_session: DbSession, clock: AppClock
+    request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
 ) -> Response[Any]:
     if not (await read_form(request, ConfirmForm)).confirmed:
         return await _user_confirmation(request, db_session, clock, user_id, "tweestapsverificatie-resetten")
@@ -374,7 +374,7 @@ async def user_reset_totp(
 @post("/beheer/gebruikers/{user_id:uuid}/herstellink", opt=USERS, include_in_schema=False)
 async def user_reset_link(
     request: Request[Any, Any, Any],
-    user_id: uuid.UUID,
+    user_id: FromPath[uuid.UUID],
     db_session: DbSession,
     clock: AppClock,
     settings: AppSettings,
@@ -469,14 +469,14 @@ async def _api_client_confirmation(
 
 @get("/beheer/api-clients/{client_id:uuid}/deactiveren", opt=API_CLIENTS, include_in_schema=False)
 async def api_client_deactivate_confirm(
-    request: Request[Any, Any, Any], client_id: uuid.UUID, db_session: DbSession
+    request: Request[Any, Any, Any], client_id: FromPath[uuid.UUID], db_session: DbSession
 ) -> Template:
     return await _api_client_confirmation(request, db_session, client_id)
 
 
 @post("/beheer/api-clients/{client_id:uuid}/deactiveren", opt=API_CLIENTS, include_in_schema=False)
 async def api_client_deactivate(
-    request: Request[Any, Any, Any], client_id: uuid.UUID, db_session: DbSession, clock: AppClock
+    request: Request[Any, Any, Any], client_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
 ) -> Response[Any]:
     if not (await read_form(request, ConfirmForm)).confirmed:
         return await _api_client_confirmation(request, db_session, client_id)

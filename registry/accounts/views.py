@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from registry.accounts import services, totp
@@ -202,7 +202,7 @@ async def logout(request: Request[Any, Any, Any], db_session: DbSession, clock: 
 
 @get("/wachtwoord-herstellen/{token:str}", opt=PUBLIC, include_in_schema=False)
 async def password_reset_form(
-    request: Request[Any, Any, Any], token: str, db_session: DbSession, clock: AppClock
+    request: Request[Any, Any, Any], token: FromPath[str], db_session: DbSession, clock: AppClock
 ) -> Template:
     try:
         email = await services.password_reset_email(db_session, token, clock.now())
@@ -215,7 +215,7 @@ async def password_reset_form(
 
 @post("/wachtwoord-herstellen/{token:str}", opt=PUBLIC, include_in_schema=False)
 async def password_reset(
-    request: Request[Any, Any, Any], token: str, db_session: DbSession, clock: AppClock
+    request: Request[Any, Any, Any], token: FromPath[str], db_session: DbSession, clock: AppClock
 ) -> Response[Any]:
     form = await read_form(request, NewPasswordForm)
     try:
