@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Request, get
-from litestar.di import Provide
-from litestar.params import QueryParameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream, Template
 
 from registry.accounts.permissions import Permission
@@ -84,7 +84,10 @@ AUDIT_QUERY = {"audit_query": Provide(provide_audit_query, sync_to_thread=False)
 
 @get("/beheer/audit", opt=AUDIT, dependencies=AUDIT_QUERY, include_in_schema=False)
 async def event_list(
-    request: Request[Any, Any, Any], db_session: DbSession, paging: Paging, audit_query: AuditQuery
+    request: Request[Any, Any, Any],
+    db_session: DbSession,
+    paging: Paging,
+    audit_query: NamedDependency[AuditQuery],
 ) -> Template:
     events, total = await queries.list_events(
         db_session, audit_query.audit_filter, offset=paging.offset, limit=paging.page_size
@@ -109,7 +112,9 @@ async def event_list(
 
 
 @get("/beheer/audit/{seq:int}", opt=AUDIT, include_in_schema=False)
-async def event_detail(request: Request[Any, Any, Any], seq: int, db_session: DbSession) -> Template:
+async def event_detail(
+    request: Request[Any, Any, Any], seq: FromPath[int], db_session: DbSession
+) -> Template:
     event = await queries.get_event(db_session, seq)
     return page(
         request, "audit/event.html", {"event": event, "changes": queries.field_changes(event.changes)}
@@ -142,12 +147,12 @@ def _export(request: Request[Any, Any, Any], export_format: str, audit_query: Au
 
 
 @get("/beheer/audit/export.csv", opt=AUDIT, dependencies=AUDIT_QUERY, include_in_schema=False)
-async def export_csv(request: Request[Any, Any, Any], audit_query: AuditQuery) -> Stream:
+async def export_csv(request: Request[Any, Any, Any], audit_query: NamedDependency[AuditQuery]) -> Stream:
     return _export(request, "csv", audit_query)
 
 
 @get("/beheer/audit/export.jsonl", opt=AUDIT, dependencies=AUDIT_QUERY, include_in_schema=False)
-async def export_jsonl(request: Request[Any, Any, Any], audit_query: AuditQuery) -> Stream:
+async def export_jsonl(request: Request[Any, Any, Any], audit_query: NamedDependency[AuditQuery]) -> Stream:
     return _export(request, "jsonl", audit_query)
 
 
