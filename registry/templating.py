@@ -167,4 +167,3 @@ def page(
     if flashes:
         response.delete_cookie(FLASH_COOKIE, path="/")
     return response
-
