@@ -4,7 +4,11 @@
   (one server for the whole run, in a background thread);
 - ``browser``: one chromium for the whole run (never downloaded: ``/usr/bin/chromium``);
 - ``page``: a fresh browser context (no cookies) per test;
-- ``make_account``: create a user with an account role and a password, returns its e-mail address.
+- ``make_account``: create a user with an account role and a password, returns its e-mail address;
+- ``in_live_database``: run async work with a session on the live server's database;
+- ``demo_register``: the demo data (``stelsel demo``) loaded into that database, once per run;
+- ``page_as``: a page logged in as the demo account of an account role (each role logs in once
+  per run; later pages reuse its cookies).
 
 Every test here is marked ``browser``; without ``/usr/bin/chromium`` they are skipped with a reason.
 """
@@ -16,22 +20,32 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import pytest
 import uvicorn
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry import migrate
+from registry.accounts.demo import DEMO_PASSWORD, DEMO_USERS
 from registry.accounts.services import create_user
 from registry.app import create_app
 from registry.audit.services import Actor
 from registry.clock import SystemClock
 from registry.database import create_engine, create_session_factory
+from registry.demo import DemoContext, load_demo
 from registry.settings import Settings
+from registry.signing import KeyRing
 from tests.conftest import TEST_SECRET
+from tests.verklaringen.factories import FakePdfRenderer
+from verklaringen import demo as verklaringen_demo
+from verklaringen.models import Aanmelding, Verklaring
+from verklaringen.services.queries import today_of, verklaring_status
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -45,6 +59,13 @@ BROWSER_PASSWORD = "browser-wachtwoord-2026"
 
 MakeAccount = Callable[..., str]
 T = TypeVar("T")
+PageAs = Callable[[str | None], Any]
+
+
+class InLiveDatabase(Protocol):
+    """Runs ``await work(session)`` on the live server's database and returns its result."""
+
+    def __call__(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T: ...
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -163,3 +184,110 @@ def log_in(page: Any, email: str, password: str = BROWSER_PASSWORD) -> None:
     page.get_by_label("E-mailadres").fill(email)
     page.get_by_label("Wachtwoord").fill(password)
     page.get_by_role("button", name="Inloggen").click()
+
+
+@pytest.fixture(scope="session")
+def in_live_database(browser_settings: Settings) -> InLiveDatabase:
+    """``in_live_database(work)`` runs ``await work(session)`` on the live server's database (in a
+    thread and event loop of its own) and returns its result."""
+
+    def run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        async def with_session() -> T:
+            engine = create_engine(browser_settings)
+            try:
+                async with create_session_factory(engine)() as session:
+                    return await work(session)
+            finally:
+                await engine.dispose()
+
+        return _in_own_thread(lambda: asyncio.run(with_session()))
+
+    return run
+
+
+@dataclass(frozen=True, slots=True)
+class DemoRegister:
+    """What ``stelsel demo`` put into the live server's database, by state."""
+
+    verklaringen: dict[str, str]
+    """Verklaring number per status: geldig, verlopen, ingetrokken, geschorst."""
+    aanmeldingen: dict[str, str]
+    """Aanmelding referentie per status (in_behandeling, afgewezen, afgerond)."""
+    report: list[str]
+
+
+@pytest.fixture(scope="session")
+def demo_register(browser_settings: Settings, in_live_database: InLiveDatabase) -> DemoRegister:
+    """The demo data loaded into the live server's database once per run, with a signing key (the
+    demo verklaringen are signed). Tests may add to the register but should not change these
+    demo records: other tests visit them.
+
+    The PDFs of the demo verklaringen are stand-ins (``FakePdfRenderer``, with the attestation
+    embedded): WeasyPrint would take seconds; a test that looks at a real PDF issues its own."""
+    keyring = KeyRing(browser_settings.keys_dir)
+    if not keyring.list():
+        keyring.generate()
+
+    async def load(session: AsyncSession) -> DemoRegister:
+        clock = SystemClock()
+        report = await load_demo(DemoContext(session=session, settings=browser_settings, clock=clock))
+        today = today_of(clock.now())
+        verklaringen = {
+            verklaring_status(verklaring, today): verklaring.nummer
+            for verklaring in await session.scalars(select(Verklaring).order_by(Verklaring.nummer.desc()))
+        }
+        aanmeldingen = {
+            aanmelding.status: aanmelding.referentie
+            for aanmelding in await session.scalars(select(Aanmelding).order_by(Aanmelding.referentie.desc()))
+        }
+        return DemoRegister(verklaringen=verklaringen, aanmeldingen=aanmeldingen, report=report)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(verklaringen_demo, "WeasyPrintRenderer", FakePdfRenderer)
+        register = in_live_database(load)
+    missing = {"geldig", "verlopen", "ingetrokken", "geschorst"} - register.verklaringen.keys()
+    if missing:
+        states = ", ".join(sorted(missing))
+        raise RuntimeError(f"the demo has no verklaring that is {states}: {register.report}")
+    return register
+
+
+@pytest.fixture(scope="session")
+def demo_login_state(browser: Any, live_server: str, demo_register: DemoRegister) -> Callable[[str], Any]:
+    """The cookies of a logged-in demo account per account role; each role logs in once per run."""
+    accounts = {role.value: email for email, _, role in DEMO_USERS}
+    states: dict[str, Any] = {}
+
+    def state(role: str) -> Any:
+        if role not in states:
+            context = browser.new_context(base_url=live_server, locale="nl-NL")
+            try:
+                page = context.new_page()
+                log_in(page, accounts[role], DEMO_PASSWORD)
+                page.wait_for_url(lambda url: "/inloggen" not in url)
+                states[role] = context.storage_state()
+            finally:
+                context.close()
+        return states[role]
+
+    return state
+
+
+@pytest.fixture
+def page_as(browser: Any, live_server: str, demo_login_state: Callable[[str], Any]) -> Iterator[PageAs]:
+    """``page_as(role)``: a page in a new context, logged in as the demo account with this account
+    role (``None``: not logged in). The contexts close when the test ends."""
+    contexts: list[Any] = []
+
+    def open_page(role: str | None) -> Any:
+        state = demo_login_state(role) if role else None
+        context = browser.new_context(base_url=live_server, locale="nl-NL", storage_state=state)
+        context.set_default_timeout(5_000)
+        contexts.append(context)
+        return context.new_page()
+
+    try:
+        yield open_page
+    finally:
+        for context in contexts:
+            context.close()
