@@ -7,6 +7,7 @@
 - ``make_account``: create a user with an account role and a password, returns its e-mail address;
 - ``in_live_database``: run async work with a session on the live server's database;
 - ``demo_register``: the demo data (``stelsel demo``) loaded into that database, once per run;
+- ``concept_release``: a concept release of the catalogue in it, to edit;
 - ``page_as``: a page logged in as the demo account of an account role (each role logs in once
   per run; later pages reuse its cookies).
 
@@ -41,6 +42,7 @@ from registry.database import create_engine, create_session_factory
 from registry.demo import DemoContext, load_demo
 from registry.settings import Settings
 from registry.signing import KeyRing
+from roles import services as catalogus
 from tests.conftest import TEST_SECRET
 from tests.verklaringen.factories import FakePdfRenderer
 from verklaringen import demo as verklaringen_demo
@@ -250,6 +252,21 @@ def demo_register(browser_settings: Settings, in_live_database: InLiveDatabase) 
         states = ", ".join(sorted(missing))
         raise RuntimeError(f"the demo has no verklaring that is {states}: {register.report}")
     return register
+
+
+@pytest.fixture(scope="session")
+def concept_release(in_live_database: InLiveDatabase, demo_register: DemoRegister) -> str:
+    """The versie of a concept release of the catalogue (a copy of the definitive one) to edit."""
+
+    async def create(session: AsyncSession) -> str:
+        releases = await catalogus.list_releases(session, include_concept=True)
+        versie = f"{max(int(release.versie.split('.')[0]) for release in releases) + 1}.0.0"
+        await catalogus.create_release(
+            session, versie, actor=Actor.system("browsertest"), clock=SystemClock(), toelichting="Concept."
+        )
+        return versie
+
+    return in_live_database(create)
 
 
 @pytest.fixture(scope="session")

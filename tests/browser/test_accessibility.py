@@ -23,7 +23,6 @@ from registry.accounts.demo import DEMO_DEELNEMER_KVK
 from registry.accounts.permissions import AccountRole
 from registry.audit.services import Actor
 from registry.clock import SystemClock
-from roles import services as catalogus
 from tests.browser.conftest import DemoRegister, InLiveDatabase, MakeAccount, PageAs, log_in
 from tests.browser.page_checks import AXE_SCRIPT, check_page
 from tests.browser.process import Behandelaars, aanmelding, tot_verklaring
@@ -343,21 +342,6 @@ def test_a_concept_release_of_the_catalogue(page_as: PageAs, concept_release: st
 
 
 @pytest.fixture(scope="module")
-def concept_release(in_live_database: InLiveDatabase, demo_register: DemoRegister) -> str:
-    """A concept release of the catalogue (a copy of the definitive one) to edit."""
-
-    async def create(session: AsyncSession) -> str:
-        releases = await catalogus.list_releases(session, include_concept=True)
-        versie = f"{max(int(release.versie.split('.')[0]) for release in releases) + 1}.0.0"
-        await catalogus.create_release(
-            session, versie, actor=Actor.system("browsertest"), clock=SystemClock(), toelichting="Concept."
-        )
-        return versie
-
-    return in_live_database(create)
-
-
-@pytest.fixture(scope="module")
 def verklaring_ter_ondertekening(in_live_database: InLiveDatabase, demo_register: DemoRegister) -> str:
     """A verklaring for the demo deelnemer (KvK 90000001) that waits for its contact person."""
 
@@ -395,3 +379,27 @@ def test_signing_a_verklaring_as_its_contact_person(
     assert submit(page, page.locator("main form button[type='submit']").first) == 400
     assert page.locator("main [aria-invalid='true']").count() >= 1
     assert_accessible(page, "the signing page without the confirmation ticked")
+
+
+@pytest.mark.usefixtures("demo_register")
+def test_the_page_check_notices_what_it_looks_for(page_as: PageAs) -> None:
+    page = page_as(None)
+    visit(page, "/verifieer")
+    page.evaluate(
+        """() => {
+          document.documentElement.lang = "en";
+          const main = document.querySelector("main");
+          main.append(document.createElement("img"));
+          const button = document.createElement("button");
+          button.textContent = "Submit";
+          main.append(button);
+          main.append(document.createElement("input"));
+        }"""
+    )
+
+    problems = "\n".join(check_page(page, "/verifieer, spoiled"))
+
+    assert "<html lang> is 'en'" in problems
+    assert "English in the interface: ['Submit']" in problems
+    assert "image-alt" in problems
+    assert "label" in problems
