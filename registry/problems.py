@@ -13,14 +13,16 @@ import logging
 import re
 import socket
 from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Redirect
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from registry.errors import DomainError, InvalidParam, RateLimited, ValidationFailed
+from registry.errors import DomainError, InvalidParam, NotAuthenticated, RateLimited, ValidationFailed
 
 logger = logging.getLogger("stelsel.problems")
 
@@ -217,7 +219,15 @@ def _http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException)
     return problem_response(request, build_problem(request, status, detail), headers)
 
 
+def _login_redirect(request: Request[Any, Any, Any]) -> Response[Any]:
+    """A browser that opens a page needing a login is sent to the login page, and back afterwards."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(path=f"/inloggen?{urlencode({'next': target})}", status_code=303)
+
+
 def _domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    if isinstance(exc, NotAuthenticated) and request.method == "GET" and not wants_problem_json(request):
+        return _login_redirect(request)
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)

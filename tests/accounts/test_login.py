@@ -18,6 +18,7 @@ from registry.audit.models import AuditEvent
 from registry.audit.services import verify_chain
 from registry.settings import Settings
 from tests.accounts.factories import PASSWORD, insert_user, post_form, text_of
+from tests.assertions import assert_sent_to_login
 from tests.conftest import MovableClock
 
 HOUR = timedelta(hours=1)
@@ -220,7 +221,7 @@ async def test_logout_ends_the_session(
     assert await db.scalar(select(UserSession).where(UserSession.user_id == user.id)) is None
     # Replaying the old cookie gets nowhere.
     client.cookies.set(SESSION_COOKIE, token)
-    assert (await client.get("/beheer")).status_code == 401
+    assert_sent_to_login(await client.get("/beheer", follow_redirects=False), "/beheer")
     assert "sessie.beeindigd" in await _actions(db, user)
 
 
@@ -230,7 +231,7 @@ async def test_an_expired_session_is_not_honoured(
     user = await insert_user(db, clock)
     await _log_in(client, user.email)
     clock.advance(hours=settings.session_hours, seconds=1)
-    assert (await client.get("/beheer")).status_code == 401
+    assert_sent_to_login(await client.get("/beheer", follow_redirects=False), "/beheer")
 
 
 async def test_a_login_is_recorded_as_the_user_and_a_guess_as_anonymous(

@@ -18,6 +18,7 @@ from registry.accounts.models import User
 from registry.errors import ValidationFailed
 from tests.accounts.conftest import SignIn
 from tests.accounts.factories import PASSWORD, insert_user, post_form, text_of
+from tests.assertions import assert_sent_to_login
 from tests.conftest import MovableClock
 
 HOUR = timedelta(hours=1)
@@ -75,7 +76,7 @@ async def test_with_a_second_factor_the_session_is_only_complete_after_the_code(
     assert after_password.headers["location"] == "/inloggen/verificatie?next=/beheer/audit"
     pending_token = after_password.cookies[SESSION_COOKIE]
     # Half logged in is not logged in.
-    assert (await client.get("/beheer")).status_code == 401
+    assert_sent_to_login(await client.get("/beheer", follow_redirects=False), "/beheer")
     assert (await client.get("/inloggen/verificatie")).status_code == 200
 
     done = await post_form(

@@ -16,6 +16,7 @@ from registry.audit.models import AuditEvent
 from registry.audit.services import Actor, verify_chain
 from registry.clock import Clock
 from roles import services
+from tests.assertions import assert_sent_to_login
 from tests.conftest import LoginAs
 from tests.roles.html import section, text_of
 
@@ -220,7 +221,7 @@ async def test_a_new_release_needs_a_higher_version_and_a_lower_one_is_not_publi
 async def test_reading_needs_catalogus_lezen_and_changing_needs_catalogus_beheren(
     client: Client, login_as: LoginAs
 ) -> None:
-    assert (await client.get(BASE)).status_code == 401
+    assert_sent_to_login(await client.get(BASE, follow_redirects=False), BASE)
     await login_as("casemanager")
     assert (await client.get(BASE)).status_code == 200
     assert (await client.get(f"{BASE}/1.2.0/rollen/dienstverlener")).status_code == 200
