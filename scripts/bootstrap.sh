@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepare this checkout: a virtual environment with the project installed, and (with --test) the
-# tools the test suite uses: npm packages (Spectral, axe-core) and Debian's chromium for the
-# browser tests. Safe to run again; it only installs what is missing or changed.
+# tools the test suite uses: npm packages (Spectral, axe-core), and Debian's chromium and
+# poppler-utils (pdftotext, to read the text of generated PDFs) for the browser tests. Safe to run
+# again; it only installs what is missing or changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +37,7 @@ fi
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "bootstrap: installing Debian packages: ${missing[*]}"

@@ -40,6 +40,14 @@ class Behandelaars:
         return cls(await principal(AccountRole.CASEMANAGER), await principal(AccountRole.STELSELBEHEERDER))
 
 
+@dataclass(frozen=True, slots=True)
+class Toegekend:
+    """An aanmelding after besluit *toekennen*: its intake and the verklaring awaiting signatures."""
+
+    intake_id: uuid.UUID
+    nummer: str
+
+
 def aanmelding(
     organisatie: str,
     kvk: str,
@@ -68,10 +76,10 @@ async def tot_verklaring(
     renderer: PdfRenderer,
     toelichting: str = "Besproken in het intakegesprek.",
     motivering: str = "Alle verplichte taken worden ondersteund.",
-) -> str:
+) -> Toegekend:
     """Take an ingediende aanmelding through toewijzing, a complete intake (every duty ``ja``),
-    voorstel and besluit *toekennen*; returns the number of the verklaring, which now waits for the
-    deelnemer's contact person to sign."""
+    voorstel and besluit *toekennen*; the verklaring then waits for the deelnemer's contact person
+    to sign."""
     casemanager = behandelaars.casemanager
     await aanmeldingen.wijs_toe(
         session, referentie, uuid.UUID(casemanager.id), actor=actor_of(behandelaars.beheerder), clock=clock
@@ -100,7 +108,7 @@ async def tot_verklaring(
         clock=clock,
     )
     assert besluit.verklaring is not None
-    return besluit.verklaring
+    return Toegekend(intake_id=intake.id, nummer=besluit.verklaring)
 
 
 async def deelnemer_van(session: AsyncSession, referentie: str) -> uuid.UUID:

@@ -354,13 +354,14 @@ def verklaring_ter_ondertekening(in_live_database: InLiveDatabase, demo_register
             clock=clock,
             secret=TEST_SECRET,
         )
-        return await tot_verklaring(
+        toegekend = await tot_verklaring(
             session,
             ontvangen.referentie,
             behandelaars=await Behandelaars.of_demo(session),
             clock=clock,
             renderer=FakePdfRenderer(),
         )
+        return toegekend.nummer
 
     return in_live_database(prepare)
 
