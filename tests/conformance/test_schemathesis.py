@@ -10,7 +10,6 @@ runs the long, randomised variant (``FUZZ_EXAMPLES``, ``FUZZ_SEED``).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -38,7 +37,7 @@ from registry.clock import SystemClock
 from registry.database import create_engine, create_session_factory
 from registry.settings import Settings
 from tests.conftest import TEST_SECRET
-from tests.reliability.databases import demo_clone
+from tests.reliability.databases import demo_clone, run_coroutine
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 LONG_RUN = "FUZZ_EXAMPLES" in os.environ
@@ -101,7 +100,7 @@ def fuzzed_portal(
             anonymous_rate_per_minute=1_000_000,
             client_rate_per_minute=1_000_000,
         )
-        token = asyncio.run(_api_client_with_every_scope(settings))
+        token = run_coroutine(_api_client_with_every_scope(settings))
         yield create_app(settings), token
         # The ASGI transport keeps an app's lifespan running; end it before the database goes.
         shutdown_lifespans()

@@ -10,11 +10,12 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, make_url
@@ -26,6 +27,19 @@ from registry.settings import Settings
 PG_URL_ENV = "STELSEL_TEST_DATABASE_URL"
 
 TableContents = dict[str, list[tuple[Any, ...]]]
+T = TypeVar("T")
+
+
+def in_own_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run blocking work that starts an event loop of its own (``asyncio.run``, migrations) in a
+    thread of its own: the test's thread may already have a running loop (a sync browser session
+    keeps one for the whole run)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    return in_own_thread(asyncio.run, coroutine)
 
 
 def _table_names(connection: Connection) -> list[str]:
@@ -121,18 +135,18 @@ def migrated_database(db_backend: str, directory: Path) -> Iterator[str]:
     """A migrated database of its own, for module-scoped fixtures (which run outside an event loop)."""
     if db_backend == "sqlite":
         url = f"sqlite+aiosqlite:///{directory / 'stelsel.sqlite3'}"
-        migrate.upgrade(Settings(data_dir=directory, database_url=url, secret_key="x" * 40))
+        in_own_thread(migrate.upgrade, Settings(data_dir=directory, database_url=url, secret_key="x" * 40))
         yield url
         return
     server_url = os.environ[PG_URL_ENV]
     name = _database_name()
-    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    run_coroutine(_admin(server_url, f'CREATE DATABASE "{name}"'))
     try:
         url = _url_of(server_url, name)
-        migrate.upgrade(Settings(data_dir=directory, database_url=url, secret_key="x" * 40))
+        in_own_thread(migrate.upgrade, Settings(data_dir=directory, database_url=url, secret_key="x" * 40))
         yield url
     finally:
-        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_coroutine(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,13 +194,13 @@ def demo_template(db_backend: str) -> DemoTemplate:
     else:
         server_url = os.environ[PG_URL_ENV]
         database = _database_name()
-        asyncio.run(_admin(server_url, f'CREATE DATABASE "{database}"'))
+        run_coroutine(_admin(server_url, f'CREATE DATABASE "{database}"'))
         atexit.register(
-            lambda: asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            lambda: run_coroutine(_admin(server_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         )
         url = _url_of(server_url, database)
-    migrate.upgrade(_settings_for(url, data_dir))
-    asyncio.run(_load_demo(_settings_for(url, data_dir)))
+    in_own_thread(migrate.upgrade, _settings_for(url, data_dir))
+    run_coroutine(_load_demo(_settings_for(url, data_dir)))
     _DEMO_TEMPLATES[db_backend] = DemoTemplate(db_backend, database, data_dir)
     return _DEMO_TEMPLATES[db_backend]
 
@@ -205,11 +219,11 @@ def demo_clone(db_backend: str, directory: Path) -> Iterator[tuple[str, Path]]:
         return
     server_url = os.environ[PG_URL_ENV]
     name = _database_name()
-    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"'))
+    run_coroutine(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"'))
     try:
         yield _url_of(server_url, name), data_dir
     finally:
-        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_coroutine(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def with_database(settings: Settings, database_url: str, data_dir: Path | None = None) -> Settings:

@@ -40,6 +40,7 @@ from tests.conftest import DEFAULT_PASSWORD, TEST_SECRET
 from tests.reliability.databases import (
     PG_URL_ENV,
     demo_clone,
+    in_own_thread,
     model_contents,
     new_postgres_database,
     table_contents,
@@ -330,26 +331,28 @@ def test_the_commands_speak_in_one_line(filled: Settings, tmp_path: Path) -> Non
     runner = CliRunner()
     archive = tmp_path / "cli.tar.gz"
 
-    made = runner.invoke(main, ["backup", str(archive)], env=env)
+    made = in_own_thread(runner.invoke, main, ["backup", str(archive)], env=env)
     assert made.exit_code == 0, made.output
     assert f"backup written to {archive}" in made.output
     assert read_manifest(archive).database.kind == ("sqlite" if filled.is_sqlite else "postgresql")
 
-    again = runner.invoke(main, ["backup", str(archive)], env=env)
+    again = in_own_thread(runner.invoke, main, ["backup", str(archive)], env=env)
     assert again.exit_code == 1
     assert "already exists" in again.output
 
-    unconfirmed = runner.invoke(main, ["restore", str(archive)], env=env)
+    unconfirmed = in_own_thread(runner.invoke, main, ["restore", str(archive)], env=env)
     assert unconfirmed.exit_code == 1
     assert "not empty" in unconfirmed.output
     assert "--yes" in unconfirmed.output
     assert len(unconfirmed.output.strip().splitlines()) == 1
 
-    confirmed = runner.invoke(main, ["restore", str(archive), "--yes"], env=env)
+    confirmed = in_own_thread(runner.invoke, main, ["restore", str(archive), "--yes"], env=env)
     assert confirmed.exit_code == 0, confirmed.output
     assert "audit trail verified" in confirmed.output
 
-    missing = runner.invoke(main, ["restore", str(tmp_path / "nergens.tar.gz"), "--yes"], env=env)
+    missing = in_own_thread(
+        runner.invoke, main, ["restore", str(tmp_path / "nergens.tar.gz"), "--yes"], env=env
+    )
     assert missing.exit_code == 1
     assert "does not exist" in missing.output
     assert "Traceback" not in missing.output

@@ -25,6 +25,7 @@ from registry import migrate
 from registry.app import create_app
 from registry.settings import Settings
 from tests.conftest import TEST_SECRET
+from tests.reliability.databases import in_own_thread
 from tests.reliability.postgres_cluster import ThrowawayCluster, tools_available
 
 pytestmark = pytest.mark.skipif(not tools_available(), reason="needs initdb and pg_ctl (PostgreSQL server)")
@@ -48,7 +49,9 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrowawayClust
     try:
         cluster.start()
         data_dir = tmp_path_factory.mktemp("faults")
-        migrate.upgrade(Settings(data_dir=data_dir, database_url=cluster.url, secret_key=TEST_SECRET))
+        in_own_thread(
+            migrate.upgrade, Settings(data_dir=data_dir, database_url=cluster.url, secret_key=TEST_SECRET)
+        )
         yield cluster
     finally:
         cluster.destroy()
