@@ -1,5 +1,5 @@
-"""Test helpers that work on whatever tables the app has: read every row of every table, empty a
-database completely, and make a throwaway database of one's own."""
+"""What the reliability tests share, for whatever tables the app has: every row of every table to
+compare, a database emptied completely, throwaway databases, and a demo register built once per run."""
 
 from __future__ import annotations
 
