@@ -13,7 +13,13 @@ run: ## Run the portal with demo data on SQLite at http://127.0.0.1:8000
 test: ## Install what is missing, then lint, type-check and run the whole test suite
 	./scripts/bootstrap.sh --test
 	$(MAKE) --no-print-directory lint
-	$(VENV)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(VENV)/python -m pytest -n $(TEST_WORKERS) -m "not browser" $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-browser
+
+# Playwright's synchronous API keeps an event loop running in its process, so the browser tests
+# run in a pytest process of their own rather than beside the async tests.
+test-browser: ## Only the browser tests (Debian's chromium through Playwright)
+	$(VENV)/python -m pytest -m browser $(PYTEST_ARGS)
 
 lint: ## ruff (lint + format check) and mypy
 	$(VENV)/ruff check .
@@ -47,4 +53,4 @@ vendor: ## Re-vendor the NL Design System CSS and htmx from the npm registry
 clean: ## Remove the local database, keys and caches (keeps .venv)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help run test lint format migration vendor clean bench bench-quick reliability fuzz
+.PHONY: help run test test-browser lint format migration vendor clean bench bench-quick reliability fuzz
