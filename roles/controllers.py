@@ -16,11 +16,13 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, Response, get
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
 from registry.accounts.permissions import Permission, principal_of
 from registry.api import API_PREFIX, Page, PageRequest, paginated
 from registry.dependencies import DbSession, Paging
+from registry.problems import Problem
 from roles import catalogue_file as cf
 from roles import schemas, services
 
@@ -76,6 +78,12 @@ def _page(
     listed: Response[Page[T]] = paginated(request, window, len(items), paging)
     page = schemas.ReleasePage(**msgspec.structs.asdict(listed.content), release=release.ref)
     return conditional(request, Response(page, headers=listed.headers))
+
+
+# A ``?release=`` that names no (visible) release is a 404: the release asked for does not exist.
+UNKNOWN_RELEASE = {
+    404: ResponseSpec(data_container=Problem, description="De gevraagde release bestaat niet."),
+}
 
 
 class CatalogusController(Controller):
@@ -142,6 +150,7 @@ class CatalogusController(Controller):
 
     @get(
         "/rollen",
+        responses=UNKNOWN_RELEASE,
         opt={"public": True},
         summary="Rollen",
         description="De rollen van een release in catalogusvolgorde, desgewenst van één roltype.",
@@ -169,6 +178,7 @@ class CatalogusController(Controller):
 
     @get(
         "/rollen/{code:str}",
+        responses=UNKNOWN_RELEASE,
         opt={"public": True},
         summary="Eén rol",
         description=(
@@ -187,6 +197,7 @@ class CatalogusController(Controller):
 
     @get(
         "/samenwerkfuncties",
+        responses=UNKNOWN_RELEASE,
         opt={"public": True},
         summary="Samenwerkfuncties",
         description="De samenwerkfuncties van een release, op nummer.",
@@ -205,6 +216,7 @@ class CatalogusController(Controller):
 
     @get(
         "/samenwerkfuncties/{code:str}",
+        responses=UNKNOWN_RELEASE,
         opt={"public": True},
         summary="Eén samenwerkfunctie",
         description=(
@@ -228,6 +240,7 @@ class CatalogusController(Controller):
 
     @get(
         "/grondslagen",
+        responses=UNKNOWN_RELEASE,
         opt={"public": True},
         summary="Grondslagen",
         description="De wetten en verdragen die de grondslag en het juridisch kader van het stelsel vormen.",
