@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 import pytest
 from litestar import Litestar
@@ -148,3 +149,15 @@ async def test_one_address_may_send_only_so_many_aanmeldingen_per_hour(
     assert [a.status_code for a in answers[:-1]] == [400] * AANMELDINGEN_PER_UUR
     assert answers[-1].status_code == 429, answers[-1].text
     assert "retry-after" in answers[-1].headers
+
+
+async def test_an_unknown_aanmelding_status_filter_is_a_400_naming_it(
+    client: AsyncTestClient[Litestar], api_token: Callable[..., Awaitable[str]]
+) -> None:
+    response = await client.get(
+        "/api/v1/aanmeldingen",
+        params={"status": "onzin"},
+        headers={"Authorization": f"Bearer {await api_token('aanmeldingen')}"},
+    )
+    assert response.status_code == 400
+    assert [param["name"] for param in response.json()["invalidParams"]] == ["status"]

@@ -30,6 +30,7 @@ from registry.ledenadministratie.models import DeelnemerIdentificatie
 from verklaringen import schemas
 from verklaringen.attestation import AMSTERDAM
 from verklaringen.models import (
+    AANMELDINGSTATUSSEN,
     OPEN_AANMELDINGSTATUSSEN,
     Aanmelding,
     Besluit,
@@ -405,6 +406,9 @@ async def list_aanmeldingen(
     """Aanmeldingen, oldest first (a work queue), by status, casemanager, or only the open ones."""
     conditions: list[ColumnElement[bool]] = []
     if status:
+        if status.strip() not in AANMELDINGSTATUSSEN:
+            keuzes = ", ".join(AANMELDINGSTATUSSEN)
+            raise ValidationFailed.single("status", f"Onbekende status '{status}'; kies uit {keuzes}.")
         conditions.append(Aanmelding.status == status.strip())
     if casemanager is not None:
         conditions.append(Aanmelding.casemanager_id == casemanager)
