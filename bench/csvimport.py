@@ -17,7 +17,22 @@ from typing import Any
 
 from bench.workspace import OUT_DIR, Register
 
-COLUMNS = ("naam", "soort", "kvk", "oin", "regio", "straat", "huisnummer", "postcode", "plaats", "website")
+# the columns of registry/ledenadministratie/importer.py (KOLOMMEN) this file fills
+COLUMNS = (
+    "naam",
+    "soort",
+    "identificaties",
+    "straat",
+    "huisnummer",
+    "postcode",
+    "plaats",
+    "regio",
+    "website",
+    "contact_naam",
+    "contact_functie",
+    "contact_email",
+    "contact_telefoon",
+)
 
 
 def stelsel() -> list[str]:
@@ -38,15 +53,19 @@ def available() -> str | None:
 
 
 def write_csv(source: Register, path: Path, limit: int) -> int:
-    """Deelnemers of ``source`` as CSV (one row each, KvK and OIN columns)."""
+    """Deelnemers of ``source`` as an import file: name, soort, all identificaties, address, regio,
+    website and the first contactpersoon."""
     import sqlite3
 
     connection = sqlite3.connect(source.sqlite_path)
     query = (
-        "SELECT d.naam, d.soort, k.waarde, o.waarde, d.regio, d.adres_straat, d.adres_huisnummer, "
-        "d.adres_postcode, d.adres_plaats, d.website FROM deelnemer d "
-        "JOIN deelnemer_identificatie k ON k.deelnemer_id = d.id AND k.soort = 'kvk' "
-        "LEFT JOIN deelnemer_identificatie o ON o.deelnemer_id = d.id AND o.soort = 'oin' LIMIT ?"
+        "SELECT d.naam, d.soort, "
+        "(SELECT group_concat(i.soort || ':' || i.waarde, ';') FROM deelnemer_identificatie i "
+        " WHERE i.deelnemer_id = d.id), "
+        "d.adres_straat, d.adres_huisnummer, d.adres_postcode, d.adres_plaats, d.regio, d.website, "
+        "c.naam, c.functie, c.email, c.telefoon "
+        "FROM deelnemer d LEFT JOIN deelnemer_contactpersoon c ON c.deelnemer_id = d.id AND c.volgorde = 0 "
+        "LIMIT ?"
     )
     count = 0
     try:
@@ -67,7 +86,7 @@ def measure(source: Register, deelnemers: int) -> dict[str, Any]:
         return {"note": problem}
     if not source.is_sqlite:
         return {"note": "the CSV is written from a SQLite register"}
-    from bench.generate import ACTOR, CATALOGUE_FILE
+    from bench.generate import CATALOGUE_FILE
     from registry import migrate
 
     target = Register.sqlite(OUT_DIR / "csv-import")
@@ -83,7 +102,6 @@ def measure(source: Register, deelnemers: int) -> dict[str, Any]:
         capture_output=True,
         check=False,
     )
-    del ACTOR
     path = target.directory / "deelnemers.csv"
     rows = write_csv(source, path, deelnemers)
     started = time.perf_counter()
