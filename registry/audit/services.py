@@ -19,10 +19,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit.models import GENESIS_HASH, AuditEvent, AuditHead
+from registry.bulk import Tabelschrijver
 from registry.clock import Clock, SystemClock
 
 ActorKind = Literal["user", "api-client", "cli", "system", "anonymous"]
@@ -49,8 +50,19 @@ class Actor:
         return cls(kind="anonymous", id=None, name=name)
 
 
+_PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+
+
 def to_jsonable(value: Any) -> Any:
     """Turn a column value into something JSON keeps exactly (for change records and hashes)."""
+    # The common shapes first, by exact type: a record of many events spends most time here.
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return value
+    if kind is dict:
+        return {str(key): to_jsonable(item) for key, item in value.items()}
+    if kind is list:
+        return [to_jsonable(item) for item in value]
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
@@ -167,8 +179,16 @@ class WriteTransaction:
         gap-free and in commit order.
         """
         rows = list(self.chain_pending())
-        if rows:
-            await self.session.execute(insert(AuditEvent), rows)
+        if not rows:
+            return
+        table = Tabelschrijver(AuditEvent, self.session.bind.dialect)
+        stamps = {
+            "created_at": table.convert("created_at", self.now),
+            "updated_at": table.convert("updated_at", self.now),
+        }
+        for row in rows:
+            table.add(row, {"id": table.convert("id", uuid.uuid4()), **stamps})
+        await table.flush(self.session)
 
     def chain_pending(self) -> Iterator[dict[str, Any]]:
         """The column values of each pending event, hash-linked onto the chain; empties ``pending``."""

@@ -214,9 +214,10 @@ def _oin(waarde: str) -> str:
     if not oin:
         raise _invalid("OIN ontbreekt")
     letters_toegestaan = oin.startswith(_BRIN_PREFIX)
-    for teken in oin:
-        if not ("0" <= teken <= "9" or (letters_toegestaan and "A" <= teken <= "Z")):
-            raise _invalid(f"OIN mag alleen cijfers bevatten, niet '{teken}'")
+    if not _is_digits(oin):  # else every character is fine: no need to look at each
+        for teken in oin:
+            if not ("0" <= teken <= "9" or (letters_toegestaan and "A" <= teken <= "Z")):
+                raise _invalid(f"OIN mag alleen cijfers bevatten, niet '{teken}'")
     if len(oin) != 20:
         raise _invalid(f"OIN moet 20 cijfers hebben, '{oin}' heeft er {len(oin)}")
     prefix = oin[:8]

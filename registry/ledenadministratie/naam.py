@@ -23,6 +23,8 @@ def normalise_naam(naam: str) -> str:
 
 def fold(text: str) -> str:
     """The search form: without diacritics, case-folded, words separated by single spaces."""
+    if text.isascii():  # nothing to decompose: the common case, and much quicker
+        return _NOT_ALPHANUMERIC.sub(" ", text.casefold()).strip()
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(teken for teken in decomposed if not unicodedata.combining(teken))
     return _NOT_ALPHANUMERIC.sub(" ", bare.casefold()).strip()
@@ -30,5 +32,10 @@ def fold(text: str) -> str:
 
 def zoektermen(naam: str) -> list[str]:
     """Every tail of the folded name that starts at a word: the rows of the search index."""
-    woorden = fold(naam).split(" ")
+    return tails(fold(naam))
+
+
+def tails(folded: str) -> list[str]:
+    """Every tail of an already folded name that starts at a word."""
+    woorden = folded.split(" ")
     return [" ".join(woorden[index:]) for index in range(len(woorden)) if woorden[index]]

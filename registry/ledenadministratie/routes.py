@@ -1,11 +1,13 @@
-"""Routes of the ledenadministratie for :mod:`registry.plugin`, and its demo data."""
+"""Routes, command-line commands and demo data of the ledenadministratie for :mod:`registry.plugin`."""
 
 from __future__ import annotations
 
 from registry.ledenadministratie import views
+from registry.ledenadministratie.cli import export_group, import_group
 from registry.ledenadministratie.controllers import LookupController
 from registry.ledenadministratie.demo import demo_loader
 
 route_handlers = [LookupController, *views.route_handlers]
+cli_commands = [import_group, export_group]
 
-__all__ = ["demo_loader", "route_handlers"]
+__all__ = ["cli_commands", "demo_loader", "route_handlers"]

@@ -276,3 +276,66 @@ class Wijziging(Schema):
     entiteit_id: str
     deelnemer_ids: list[str]
     gegevens: dict[str, Any]
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+
+class Importprobleem(Schema):
+    """One problem in an import file: the ``regel`` as a spreadsheet numbers it (the header is regel
+    1, the first deelnemer regel 2), the ``kolom`` (empty when it concerns the file or the whole
+    regel) and what is wrong."""
+
+    regel: int
+    kolom: str
+    melding: str
+
+
+class Importverslag(Schema):
+    """What an import of deelnemers did, or in a ``proef`` (dry run) would do.
+
+    ``regels`` counts the deelnemer regels read; ``aangemeld`` the deelnemers registered, which is 0
+    whenever there is a problem (all or nothing) and in a proef. ``problemen`` lists the first
+    problems found; ``weggelaten`` says how many more there were.
+    """
+
+    regels: int
+    aangemeld: int
+    proef: bool
+    problemen: list[Importprobleem]
+    weggelaten: int = 0
+
+    @property
+    def in_orde(self) -> bool:
+        return not self.problemen
+
+
+# --- export ---------------------------------------------------------------------------------------
+
+
+class OndersteundeDeelnemer(Schema):
+    """An ondersteuningsrelatie seen from its dienstverlener: whom it supports, with what, when."""
+
+    id: uuid.UUID
+    deelnemer_id: uuid.UUID
+    taken: list[str]
+    geldig_van: Annotated[date, GELDIG_VAN]
+    geldig_tot: Annotated[date | None, GELDIG_TOT]
+    status: str
+
+
+class Registerdeelnemer(Schema):
+    """A deelnemer in the export of the whole register: its current details and contactpersonen,
+    every rolvervulling it ever had, and every ondersteuningsrelatie in which it is the dienstverlener."""
+
+    id: uuid.UUID
+    naam: str
+    soort: str
+    status: str
+    identificaties: list[Identificatie]
+    adres: Adres | None
+    regio: str | None
+    website: str | None
+    contactpersonen: list[Contactpersoon]
+    rollen: list[Rolvervulling]
+    ondersteunt: list[OndersteundeDeelnemer]

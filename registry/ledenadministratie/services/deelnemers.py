@@ -43,7 +43,7 @@ from registry.ledenadministratie.models import (
     Vervullingstatus,
     Zoekterm,
 )
-from registry.ledenadministratie.naam import fold, normalise_naam, zoektermen
+from registry.ledenadministratie.naam import fold, normalise_naam, tails, zoektermen
 from registry.ledenadministratie.peildatum import AMSTERDAM, day_start
 from registry.ledenadministratie.schemas import (
     AdresInvoer,
@@ -59,6 +59,9 @@ from registry.ledenadministratie.services.rolvervullingen import (
 )
 
 ENTITY = "deelnemer"
+_AANGEMELD = DeelnemerStatus.AANGEMELD.value
+_SOORTEN = frozenset(DeelnemerSoort)
+_SOORTEN_TEKST = ", ".join(DeelnemerSoort)
 MAX_NAAM = 300
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HUISNUMMER = re.compile(r"^[1-9][0-9]{0,4}(?:[ -]?[A-Za-z0-9]{1,6})?$")
@@ -96,15 +99,16 @@ class NieuweDeelnemer:
     website: str | None
     contactpersonen: list[_Contact]
     aangemeld_op: datetime
+    zoeknaam: str  # the folded name, whole
 
     def values(self) -> dict[str, object]:
         """The columns of its ``deelnemer`` row (status ``aangemeld``)."""
         adres = self.adres
         return {
             "naam": self.naam,
-            "zoeknaam": fold(self.naam)[:300],
+            "zoeknaam": self.zoeknaam[:300],
             "soort": self.soort,
-            "status": DeelnemerStatus.AANGEMELD.value,
+            "status": _AANGEMELD,
             "regio": self.regio,
             "website": self.website,
             "adres_straat": adres.straat if adres else None,
@@ -118,15 +122,17 @@ class NieuweDeelnemer:
         return _contact_values(self.contactpersonen)
 
     def audit_changes(self) -> dict[str, dict[str, object]]:
-        """What the ``deelnemer.aangemeld`` audit event records: every public field and the contacts."""
-        return changes_between(
-            None,
-            snapshot_of(
-                self.values(),
-                (str(i) for i in self.identificaties),
-                ((c.naam, c.email) for c in self.contactpersonen),
-            ),
+        """What the ``deelnemer.aangemeld`` audit event records: every public field that has a value,
+        and the contacts (the shape of :func:`changes_between` from nothing; built directly, as an
+        import records it for every deelnemer)."""
+        snapshot = snapshot_of(
+            self.values(),
+            (f"{i.soort.value}:{i.waarde}" for i in self.identificaties),
+            ((c.naam, c.email) for c in self.contactpersonen),
         )
+        return {
+            name: {"before": None, "after": value} for name, value in snapshot.items() if value is not None
+        }
 
 
 # --- checking input ---------------------------------------------------------------------------------
@@ -145,11 +151,12 @@ def _naam(naam: str, problems: list[InvalidParam]) -> str:
 
 def _soort(soort: str, problems: list[InvalidParam]) -> str:
     value = soort.strip().lower()
-    keuzes = ", ".join(DeelnemerSoort)
     if not value:
-        problems.append(InvalidParam("soort", f"Kies de soort organisatie: {keuzes}.", "required"))
-    elif value not in DeelnemerSoort.__members__.values():
-        problems.append(InvalidParam("soort", f"Onbekende soort organisatie '{soort}'; kies uit {keuzes}."))
+        problems.append(InvalidParam("soort", f"Kies de soort organisatie: {_SOORTEN_TEKST}.", "required"))
+    elif value not in _SOORTEN:
+        problems.append(
+            InvalidParam("soort", f"Onbekende soort organisatie '{soort}'; kies uit {_SOORTEN_TEKST}.")
+        )
     return value
 
 
@@ -351,9 +358,15 @@ async def _refuse_taken_identificaties(
         )
 
 
+def zoekterm_values(naam: str, *, folded: str | None = None) -> list[str]:
+    """The ``deelnemer_zoekterm`` terms of a name (or of its ``folded`` form, when known): each tail
+    once, cut to the column's length."""
+    return [term[:300] for term in dict.fromkeys(zoektermen(naam) if folded is None else tails(folded))]
+
+
 def _set_zoektermen(session: AsyncSession, deelnemer: Deelnemer) -> None:
-    for term in dict.fromkeys(zoektermen(deelnemer.naam)):
-        session.add(Zoekterm(deelnemer_id=deelnemer.id, term=term[:300]))
+    for term in zoekterm_values(deelnemer.naam):
+        session.add(Zoekterm(deelnemer_id=deelnemer.id, term=term))
 
 
 def _set_adres(deelnemer: Deelnemer, adres: _Adres | None) -> None:
@@ -393,7 +406,9 @@ def check_nieuwe_deelnemer(data: DeelnemerCreate, now: datetime) -> NieuweDeelne
     aangemeld_op = _moment(data.aangemeld_op, now, "aangemeldOp", problems)
     if problems:
         raise ValidationFailed(problems)
-    return NieuweDeelnemer(naam, soort, identificaties, adres, regio, website, contacts, aangemeld_op)
+    return NieuweDeelnemer(
+        naam, soort, identificaties, adres, regio, website, contacts, aangemeld_op, fold(naam)
+    )
 
 
 def periode_values(

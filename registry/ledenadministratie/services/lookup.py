@@ -51,7 +51,7 @@ def partij(deelnemer: Deelnemer) -> schemas.Partij:
     return schemas.Partij(id=deelnemer.id, naam=deelnemer.naam, identificaties=identificaties_of(deelnemer))
 
 
-def _adres(deelnemer: Deelnemer) -> schemas.Adres | None:
+def adres_of(deelnemer: Deelnemer) -> schemas.Adres | None:
     if deelnemer.adres_straat is None:
         return None
     return schemas.Adres(
@@ -202,7 +202,7 @@ async def _deelnemer_schema(
         soort=deelnemer.soort,
         status=status,
         identificaties=identificaties_of(deelnemer),
-        adres=_adres(deelnemer),
+        adres=adres_of(deelnemer),
         regio=deelnemer.regio,
         website=deelnemer.website,
         rollen=[

@@ -10,7 +10,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -98,15 +98,22 @@ async def find_deelnemer(session: AsyncSession, ref: str, field: str = "deelneme
 async def holders_of(
     session: AsyncSession, keys: list[tuple[str, str]], exclude: uuid.UUID | None = None
 ) -> dict[tuple[str, str], Deelnemer]:
-    """Which deelnemer already holds each ``(soort, waarde)``, leaving out ``exclude``."""
+    """Which deelnemer already holds each ``(soort, waarde)``, leaving out ``exclude``.
+
+    Asks by waarde alone, which the index on ``waarde`` answers on every database (SQLite scans the
+    whole table for a ``(soort, waarde) IN (…)``), and keeps the matching soorten.
+    """
     if not keys:
         return {}
+    wanted = set(keys)
     statement = (
         select(DeelnemerIdentificatie.soort, DeelnemerIdentificatie.waarde, Deelnemer)
         .join(Deelnemer)
-        .where(tuple_(DeelnemerIdentificatie.soort, DeelnemerIdentificatie.waarde).in_(keys))
+        .where(DeelnemerIdentificatie.waarde.in_({waarde for _, waarde in wanted}))
     )
     if exclude is not None:
         statement = statement.where(DeelnemerIdentificatie.deelnemer_id != exclude)
     rows = await session.execute(statement)
-    return {(soort, waarde): deelnemer for soort, waarde, deelnemer in rows.tuples()}
+    return {
+        (soort, waarde): deelnemer for soort, waarde, deelnemer in rows.tuples() if (soort, waarde) in wanted
+    }

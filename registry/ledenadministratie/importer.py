@@ -1,0 +1,561 @@
+"""Importing deelnemers from a CSV file: ``stelsel import deelnemers FILE.csv`` and the upload page.
+
+The file is UTF-8 (a byte order mark is fine) with a header regel naming the columns of
+:data:`KOLOMMEN`; the separator (comma, semicolon, tab or ``|``) is recognised from the header.
+Every regel is checked with the rules of a single registration
+(:func:`~registry.ledenadministratie.services.deelnemers.check_nieuwe_deelnemer`), and every
+identificatie must be new: not used twice in the file, not held by a deelnemer in the register.
+
+All or nothing: the deelnemers are registered (status ``aangemeld``) in one
+:func:`~registry.audit.services.audited_write` only when no regel has a problem; otherwise nothing is
+written and the :class:`~registry.ledenadministratie.schemas.Importverslag` names every problem by
+regel and kolom. A ``proef`` (dry run) checks the same and writes nothing.
+
+Audit: every new deelnemer gets its own ``deelnemer.aangemeld`` event, as when it is registered by
+hand, so the change feed and the deelnemer's history show it; one ``deelnemers.geimporteerd``
+event (entity ``import``) records the number of deelnemers, the file name and its SHA-256.
+
+The file is read as a stream and handled in batches of :data:`BATCH` regels: one query per batch asks
+which identificaties the register already holds, one insert per table writes the batch, and the
+batch's audit events are appended to the chain at once (:meth:`WriteTransaction.append_recorded`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, Final, TextIO
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.audit.services import Actor, WriteTransaction, audited_write
+from registry.bulk import OrderedIds, Tabelschrijver
+from registry.clock import Clock
+from registry.database import Base
+from registry.errors import ValidationFailed
+from registry.ledenadministratie.identifiers import IdentificatieSoort
+from registry.ledenadministratie.models import (
+    Contactpersoon,
+    Deelnemer,
+    DeelnemerIdentificatie,
+    DeelnemerStatus,
+    Statusperiode,
+    Zoekterm,
+)
+from registry.ledenadministratie.schemas import (
+    AdresInvoer,
+    ContactpersoonInvoer,
+    DeelnemerCreate,
+    IdentificatieInvoer,
+    Importprobleem,
+    Importverslag,
+)
+from registry.ledenadministratie.services.deelnemers import (
+    AANGEMELD_REDEN,
+    ENTITY,
+    NieuweDeelnemer,
+    check_nieuwe_deelnemer,
+    periode_values,
+    zoekterm_values,
+)
+from registry.ledenadministratie.services.queries import holders_of
+
+BATCH: Final = 1000
+MAX_PROBLEMEN: Final = 1000
+IMPORT_ENTITY: Final = "import"
+SEPARATORS: Final = (",", ";", "\t", "|")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class Kolom:
+    """A column of the import file: its name in the header, what it holds, and whether it must be there."""
+
+    naam: str
+    uitleg: str
+    verplicht: bool = False
+
+
+KOLOMMEN: Final = (
+    Kolom("naam", "Naam van de organisatie.", verplicht=True),
+    Kolom(
+        "soort",
+        "Soort organisatie: gemeente, zorgaanbieder, jeugdhulpaanbieder, politie, veilig-thuis, "
+        "gecertificeerde-instelling, onderwijs, softwareleverancier of overig.",
+        verplicht=True,
+    ),
+    Kolom(
+        "identificaties",
+        "Eén of meer identificaties als soort:nummer, gescheiden door een puntkomma, bijvoorbeeld "
+        "kvk:12345678;oin:00000003123456780000. Soorten: kvk, vestigingsnummer, rsin, oin, ura, agb.",
+    ),
+    *(
+        Kolom(soort.value, f"{soort.label}, als u liever één kolom per soort gebruikt.")
+        for soort in IdentificatieSoort
+    ),
+    Kolom("straat", "Adres: straat. Vul straat, huisnummer, postcode en plaats alle vier in, of geen."),
+    Kolom("huisnummer", "Adres: huisnummer met eventuele toevoeging, zoals 12a of 12-3."),
+    Kolom("postcode", "Adres: postcode, zoals 1234 AB."),
+    Kolom("plaats", "Adres: plaats."),
+    Kolom("regio", "Regio, bijvoorbeeld de jeugdzorgregio of veiligheidsregio."),
+    Kolom("website", "Webadres, zoals https://www.voorbeeld.nl."),
+    Kolom("contact_naam", "Contactpersoon: naam. Vul naam, functie en e-mailadres in, of laat alle leeg."),
+    Kolom("contact_functie", "Contactpersoon: functie of rol."),
+    Kolom("contact_email", "Contactpersoon: e-mailadres."),
+    Kolom("contact_telefoon", "Contactpersoon: telefoonnummer (niet verplicht)."),
+)
+"""The columns the import reads, in the order of the template and the export."""
+
+GENEGEERD: Final = ("id", "status")
+"""Columns of an export that the import reads but ignores: a deelnemer gets a new id and starts as
+aangemeld."""
+
+_KOLOMNAMEN = frozenset(kolom.naam for kolom in KOLOMMEN)
+_IDENTIFICATIEKOLOMMEN = ("identificaties", *(soort.value for soort in IdentificatieSoort))
+_ADRES = {"straat": "adres.straat", "huisnummer": "adres.huisnummer", "postcode": "adres.postcode",
+          "plaats": "adres.plaats"}  # fmt: skip
+_CONTACT = ("naam", "functie", "email", "telefoon")
+# Where a problem the service names by field belongs in the file.
+_VELD_KOLOM = {
+    "naam": "naam", "soort": "soort", "regio": "regio", "website": "website",
+    **{veld: kolom for kolom, veld in _ADRES.items()},
+    **{f"contactpersonen[0].{veld}": f"contact_{veld}" for veld in _CONTACT},
+}  # fmt: skip
+
+
+def aantal(n: int, enkelvoud: str, meervoud: str) -> str:
+    """``1 veld``, ``2 velden``."""
+    return f"{n} {enkelvoud if n == 1 else meervoud}"
+
+
+class _Afgebroken(Exception):
+    """Raised inside the write to roll it back when a regel has a problem."""
+
+
+@dataclass
+class _Verslag:
+    """The report as it is being built."""
+
+    proef: bool
+    regels: int = 0
+    aangemeld: int = 0
+    problemen: list[Importprobleem] = field(default_factory=list)
+    weggelaten: int = 0
+
+    def probleem(self, regel: int, kolom: str, melding: str) -> None:
+        if len(self.problemen) < MAX_PROBLEMEN:
+            self.problemen.append(Importprobleem(regel=regel, kolom=kolom, melding=melding))
+        else:
+            self.weggelaten += 1
+
+    def af(self) -> Importverslag:
+        return Importverslag(
+            regels=self.regels, aangemeld=0 if self.problemen else self.aangemeld, proef=self.proef,
+            problemen=self.problemen, weggelaten=self.weggelaten,
+        )  # fmt: skip
+
+
+# --- reading the file --------------------------------------------------------------------------------
+
+
+def _encoding_problem(head: bytes) -> tuple[int, str] | None:
+    """The regel where the start of the file stops being UTF-8, and why; ``None`` when it is UTF-8."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return 1, "Het bestand is in UTF-16 opgeslagen, niet in UTF-8. Sla het op als 'CSV UTF-8'."
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError as exc:
+        return head[: exc.start].count(b"\n") + 1, (
+            f"Het bestand is niet in UTF-8 gecodeerd: deze regel bevat byte 0x{head[exc.start]:02X} "
+            "(bijvoorbeeld een letter met accent uit Windows-1252). Sla het bestand op als 'CSV UTF-8' "
+            "en probeer het opnieuw."
+        )
+    return None
+
+
+def _kolomnaam(tekst: str) -> str:
+    return tekst.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _separator(kopregel: str) -> str:
+    """The separator under which the header names the most known columns."""
+
+    def bekend(separator: str) -> int:
+        cells = next(csv.reader([kopregel], delimiter=separator), [])
+        return sum(_kolomnaam(cell) in _KOLOMNAMEN for cell in cells)
+
+    return max(SEPARATORS, key=bekend)
+
+
+def _separator_naam(separator: str) -> str:
+    return {",": "komma", ";": "puntkomma", "\t": "tab", "|": "verticale streep"}[separator]
+
+
+def _header_problems(kolommen: list[str], separator: str) -> list[str]:
+    """What is wrong with the header: unknown, doubled and missing columns."""
+    problems = []
+    bekend = _KOLOMNAMEN | set(GENEGEERD)
+    onbekend = [kolom for kolom in kolommen if kolom not in bekend]
+    dubbel = sorted({kolom for kolom in kolommen if kolom and kolommen.count(kolom) > 1})
+    ontbrekend = [k.naam for k in KOLOMMEN if k.verplicht and k.naam not in kolommen]
+    if not any(kolom in kolommen for kolom in _IDENTIFICATIEKOLOMMEN):
+        ontbrekend.append("identificaties (of een kolom per soort: kvk, oin, …)")
+    if not set(kolommen) & _KOLOMNAMEN:
+        return [
+            f"De kopregel noemt geen bekende kolommen (gelezen met {_separator_naam(separator)} als "
+            f"scheidingsteken). Verwacht, gescheiden door komma's of puntkomma's: "
+            f"{', '.join(k.naam for k in KOLOMMEN)}."
+        ]
+    if onbekend:
+        problems.append(
+            f"Onbekende kolommen: {', '.join(repr(k) for k in onbekend)}. "
+            f"Bekende kolommen: {', '.join(k.naam for k in KOLOMMEN)}."
+        )
+    if dubbel:
+        problems.append(f"Deze kolommen staan er meer dan eens: {', '.join(dubbel)}.")
+    if ontbrekend:
+        problems.append(f"Deze kolommen ontbreken: {', '.join(ontbrekend)}.")
+    return problems
+
+
+def _cell(tekst: str) -> str:
+    """A cell as typed: an apostrophe that an export put before a formula-like value is removed."""
+    if tekst.startswith("'") and tekst[1:2].startswith(_FORMULA_STARTS):
+        return tekst[1:]
+    return tekst
+
+
+def _not_utf8(cells: list[str]) -> int | None:
+    """The index of the first cell holding bytes that were not UTF-8 (read as surrogates)."""
+    for index, cell in enumerate(cells):
+        if not cell.isascii():
+            try:
+                cell.encode("utf-8")
+            except UnicodeEncodeError:
+                return index
+    return None
+
+
+# --- one regel -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Regel:
+    nummer: int
+    nieuw: NieuweDeelnemer
+    bronnen: dict[tuple[str, str], str]  # which column each identificatie came from
+
+
+def _invoer(waarden: dict[str, str]) -> tuple[DeelnemerCreate, list[str]]:
+    """The service input of one regel, and for each identificatie the column it came from."""
+    identificaties: list[IdentificatieInvoer] = []
+    bronnen: list[str] = []
+    for item in waarden.get("identificaties", "").replace("\n", ";").split(";"):
+        if item.strip():
+            soort, _, waarde = item.strip().partition(":")
+            identificaties.append(IdentificatieInvoer(soort=soort, waarde=waarde))
+            bronnen.append("identificaties")
+    for soort in IdentificatieSoort:
+        if waarden.get(soort.value, "").strip():
+            identificaties.append(IdentificatieInvoer(soort=soort.value, waarde=waarden[soort.value]))
+            bronnen.append(soort.value)
+    contact = {veld: waarden.get(f"contact_{veld}", "") for veld in _CONTACT}
+    invoer = DeelnemerCreate(
+        naam=waarden.get("naam", ""),
+        soort=waarden.get("soort", ""),
+        identificaties=identificaties,
+        adres=AdresInvoer(
+            **{veld.removeprefix("adres."): waarden.get(kolom, "") for kolom, veld in _ADRES.items()}
+        ),
+        regio=waarden.get("regio", ""),
+        website=waarden.get("website", ""),
+        contactpersonen=[ContactpersoonInvoer(**contact)] if any(v.strip() for v in contact.values()) else [],
+    )
+    return invoer, bronnen
+
+
+def _kolom_van(veld: str, bronnen: list[str]) -> str:
+    """The column of a field the service named (``identificaties[1].waarde`` → that item's column)."""
+    if veld.startswith("identificaties["):
+        index = int(veld[len("identificaties[") : veld.index("]")])
+        return bronnen[index] if index < len(bronnen) else "identificaties"
+    if veld == "identificaties":
+        return next((bron for bron in bronnen), "identificaties")
+    return _VELD_KOLOM.get(veld, veld)
+
+
+def _regel(nummer: int, waarden: dict[str, str], verslag: _Verslag, now: datetime) -> _Regel | None:
+    """One regel checked by the service's rules; its problems go into the report."""
+    invoer, bronnen = _invoer(waarden)
+    try:
+        nieuw = check_nieuwe_deelnemer(invoer, now)
+    except ValidationFailed as exc:
+        for param in exc.invalid_params:
+            melding = param.reason
+            if param.code == "duplicate":
+                melding = melding.split(" staat al op regel")[0] + " staat twee keer in deze regel."
+            verslag.probleem(nummer, _kolom_van(param.name, bronnen), melding)
+        return None
+    # A regel that passed has every identificatie valid and once, in the order given.
+    herkomst = {
+        (i.soort.value, i.waarde): bron for i, bron in zip(nieuw.identificaties, bronnen, strict=True)
+    }
+    return _Regel(nummer, nieuw, herkomst)
+
+
+# --- the import -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Lezer:
+    """Reads the file regel by regel and checks each; collects a batch of good regels."""
+
+    bron: IO[bytes]
+    verslag: _Verslag
+    now: datetime
+    sha256: hashlib._Hash = field(default_factory=hashlib.sha256)
+
+    def regels(self) -> Iterator[_Regel]:
+        head = self.bron.read(65536)
+        self.bron.seek(0)
+        if (problem := _encoding_problem(head)) is not None:
+            self.verslag.probleem(problem[0], "", problem[1])
+            return
+        # Bytes that are not UTF-8 further on become surrogates, so that the regel and cel can be named.
+        buffered = io.BufferedReader(_Hashing(self.bron, self.sha256), buffer_size=65536)
+        tekst = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        try:
+            yield from self._lees(tekst)
+        finally:
+            tekst.detach()
+
+    def _lees(self, tekst: TextIO) -> Iterator[_Regel]:
+        kopregel = tekst.readline()
+        if not kopregel.strip():
+            self.verslag.probleem(1, "", "Het bestand is leeg: de eerste regel moet de kolomnamen noemen.")
+            return
+        separator = _separator(kopregel)
+        kolommen = [_kolomnaam(cell) for cell in next(csv.reader([kopregel], delimiter=separator))]
+        header_problems = _header_problems(kolommen, separator)
+        for problem in header_problems:
+            self.verslag.probleem(1, "", problem)
+        if header_problems:
+            return
+        reader = csv.reader(tekst, delimiter=separator, strict=True)
+        nummer = 1
+        try:
+            for cells in reader:
+                nummer += 1
+                if not any(cell.strip() for cell in cells):
+                    continue
+                self.verslag.regels += 1
+                if (regel := self._cells(nummer, cells, kolommen, separator)) is not None:
+                    yield regel
+        except csv.Error as exc:
+            self.verslag.probleem(
+                nummer + 1, "", f"Deze regel is geen geldige CSV ({exc}); het lezen stopt hier."
+            )
+
+    def _cells(self, nummer: int, cells: list[str], kolommen: list[str], separator: str) -> _Regel | None:
+        if len(cells) < len(kolommen) or any(cell.strip() for cell in cells[len(kolommen) :]):
+            self.verslag.probleem(
+                nummer, "",
+                f"Deze regel heeft {aantal(len(cells), 'veld', 'velden')}, de kopregel {len(kolommen)} "
+                f"(gescheiden door een {_separator_naam(separator)}). Staat het scheidingsteken goed en "
+                "staan teksten met dat teken tussen aanhalingstekens?",
+            )  # fmt: skip
+            return None
+        if (index := _not_utf8(cells)) is not None:
+            self.verslag.probleem(
+                nummer,
+                kolommen[index],
+                "Deze cel bevat tekens die geen UTF-8 zijn; sla het bestand op als 'CSV UTF-8'.",
+            )
+            return None
+        waarden = {
+            kolom: _cell(cell) if cell.startswith("'") else cell
+            for kolom, cell in zip(kolommen, cells, strict=False)
+        }
+        return _regel(nummer, waarden, self.verslag, self.now)
+
+
+class _Hashing(io.RawIOBase):
+    """A readable stream that feeds what it reads into a hash."""
+
+    def __init__(self, bron: IO[bytes], digest: hashlib._Hash) -> None:
+        self.bron, self.digest = bron, digest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.bron.read(len(buffer))
+        buffer[: len(data)] = data
+        self.digest.update(data)
+        return len(data)
+
+
+_TABELLEN: dict[str, type[Base]] = {
+    "deelnemer": Deelnemer,
+    "identificatie": DeelnemerIdentificatie,
+    "contactpersoon": Contactpersoon,
+    "zoekterm": Zoekterm,
+    "statusperiode": Statusperiode,
+}
+
+
+@dataclass
+class _Schrijver:
+    """Checks each batch against the register and, in a real import without problems, writes it."""
+
+    session: AsyncSession
+    verslag: _Verslag
+    tx: WriteTransaction | None
+    gezien: dict[tuple[str, str], int] = field(default_factory=dict)
+    ids: OrderedIds = field(default_factory=OrderedIds)
+    tabellen: dict[str, Tabelschrijver] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        dialect = self.session.bind.dialect
+        self.tabellen = {naam: Tabelschrijver(model, dialect) for naam, model in _TABELLEN.items()}
+
+    async def batch(self, regels: list[_Regel]) -> None:
+        goed = [regel for regel in regels if self._nieuw_in_bestand(regel)]
+        keys = [key for regel in goed for key in regel.bronnen]
+        taken = await holders_of(self.session, keys)
+        for regel in goed:
+            for key, bron in regel.bronnen.items():
+                if (holder := taken.get(key)) is not None:
+                    self.verslag.probleem(
+                        regel.nummer, bron,
+                        f"{key[0]}:{key[1]} hoort al bij deelnemer {holder.naam} ({holder.id}).",
+                    )  # fmt: skip
+        if self.tx is not None and not self.verslag.problemen:
+            await self._write(self.tx, goed)
+        self.verslag.aangemeld += len(goed)
+
+    def _nieuw_in_bestand(self, regel: _Regel) -> bool:
+        nieuw = True
+        for key, bron in regel.bronnen.items():
+            eerder = self.gezien.setdefault(key, regel.nummer)
+            if eerder != regel.nummer:
+                self.verslag.probleem(regel.nummer, bron, f"{key[0]}:{key[1]} staat ook op regel {eerder}.")
+                nieuw = False
+        return nieuw
+
+    async def _write(self, tx: WriteTransaction, regels: list[_Regel]) -> None:
+        tabellen = self.tabellen
+        id_of = {naam: tabel.uuid_converter("id") for naam, tabel in tabellen.items()}
+        parent_of = {
+            naam: tabel.uuid_converter("deelnemer_id")
+            for naam, tabel in tabellen.items()
+            if naam != "deelnemer"
+        }
+        # The timestamps are the same for every row of the import: converted once per table.
+        stamps = {
+            naam: {
+                "created_at": tabel.convert("created_at", tx.now),
+                "updated_at": tabel.convert("updated_at", tx.now),
+            }
+            for naam, tabel in tabellen.items()
+        }
+        perioden: dict[datetime, dict[str, object]] = {}
+        for regel in regels:
+            nieuw, number = regel.nieuw, self.ids.take()
+            deelnemer_id = uuid.UUID(int=number)
+            tabellen["deelnemer"].add(
+                nieuw.values(), {"id": id_of["deelnemer"](number), **stamps["deelnemer"]}
+            )
+            children: list[tuple[str, Mapping[str, object]]] = [
+                *(("identificatie", {"soort": soort, "waarde": waarde}) for soort, waarde in regel.bronnen),
+                *(("contactpersoon", values) for values in nieuw.contact_values()),
+                *(
+                    ("zoekterm", {"term": term})
+                    for term in zoekterm_values(nieuw.naam, folded=nieuw.zoeknaam)
+                ),
+            ]
+            parents = {naam: convert(number) for naam, convert in parent_of.items()}
+            for naam, values in children:
+                converted = {
+                    "id": id_of[naam](self.ids.take()),
+                    "deelnemer_id": parents[naam],
+                    **stamps[naam],
+                }
+                tabellen[naam].add(values, converted)
+            # The status period differs only in its deelnemer: its other values are converted once.
+            if nieuw.aangemeld_op not in perioden:
+                periode = periode_values(
+                    deelnemer_id, DeelnemerStatus.AANGEMELD, None, nieuw.aangemeld_op, AANGEMELD_REDEN, tx
+                )
+                perioden[nieuw.aangemeld_op] = {
+                    name: tabellen["statusperiode"].convert(name, value) for name, value in periode.items()
+                }
+            converted = {
+                "id": id_of["statusperiode"](self.ids.take()),
+                "deelnemer_id": parents["statusperiode"],
+            }
+            tabellen["statusperiode"].add(
+                {}, {**perioden[nieuw.aangemeld_op], **stamps["statusperiode"], **converted}
+            )
+            tx.record("deelnemer.aangemeld", ENTITY, deelnemer_id, nieuw.audit_changes())
+        for tabel in tabellen.values():
+            await tabel.flush(self.session)
+        await tx.append_recorded()
+
+
+async def _doorloop(lezer: _Lezer, schrijver: _Schrijver) -> None:
+    batch: list[_Regel] = []
+    for regel in lezer.regels():
+        batch.append(regel)
+        if len(batch) >= BATCH:
+            await schrijver.batch(batch)
+            batch = []
+    if batch:
+        await schrijver.batch(batch)
+    if not lezer.verslag.regels and not lezer.verslag.problemen:
+        lezer.verslag.probleem(2, "", "Het bestand bevat geen deelnemers: alleen een kopregel.")
+
+
+async def import_deelnemers(
+    session: AsyncSession,
+    bron: IO[bytes],
+    *,
+    actor: Actor,
+    clock: Clock,
+    bestandsnaam: str = "",
+    proef: bool = False,
+) -> Importverslag:
+    """Import the deelnemers in the CSV file ``bron`` (binary, seekable); see the module docstring.
+
+    With ``proef`` every regel is checked against the rules and the register and nothing is written.
+    Otherwise the deelnemers are registered only if no regel has a problem.
+    """
+    verslag = _Verslag(proef=proef)
+    lezer = _Lezer(bron, verslag, clock.now())
+    if proef:
+        try:
+            await _doorloop(lezer, _Schrijver(session, verslag, None))
+        finally:
+            await session.rollback()
+        return verslag.af()
+    try:
+        async with audited_write(session, actor, clock) as tx:
+            lezer.now = tx.now
+            await _doorloop(lezer, _Schrijver(session, verslag, tx))
+            if verslag.problemen:
+                raise _Afgebroken
+            tx.record(
+                "deelnemers.geimporteerd", IMPORT_ENTITY, uuid.uuid4(),
+                {"aantal": {"before": None, "after": verslag.aangemeld},
+                 "bestand": {"before": None, "after": bestandsnaam or None},
+                 "sha256": {"before": None, "after": lezer.sha256.hexdigest()}},
+            )  # fmt: skip
+    except _Afgebroken:
+        pass
+    return verslag.af()
