@@ -290,21 +290,36 @@ def demo_login_state(browser: Any, live_server: str, demo_register: DemoRegister
     return state
 
 
-@pytest.fixture
-def page_as(browser: Any, live_server: str, demo_login_state: Callable[[str], Any]) -> Iterator[PageAs]:
-    """``page_as(role)``: a page in a new context, logged in as the demo account with this account
-    role (``None``: not logged in). The contexts close when the test ends."""
+@pytest.fixture(scope="session")
+def role_pages(browser: Any, live_server: str, demo_login_state: Callable[[str], Any]) -> Iterator[PageAs]:
+    """One page per account role for the whole run (see ``page_as``), with axe-core preloaded."""
+    from tests.browser.page_checks import AXE_SCRIPT
+
     contexts: list[Any] = []
+    pages: dict[str | None, Any] = {}
 
     def open_page(role: str | None) -> Any:
-        state = demo_login_state(role) if role else None
-        context = browser.new_context(base_url=live_server, locale="nl-NL", storage_state=state)
-        context.set_default_timeout(5_000)
-        contexts.append(context)
-        return context.new_page()
+        if role not in pages:
+            state = demo_login_state(role) if role else None
+            context = browser.new_context(base_url=live_server, locale="nl-NL", storage_state=state)
+            context.set_default_timeout(5_000)
+            if AXE_SCRIPT.exists():
+                context.add_init_script(path=AXE_SCRIPT)
+            contexts.append(context)
+            pages[role] = context.new_page()
+        return pages[role]
 
     try:
         yield open_page
     finally:
         for context in contexts:
             context.close()
+
+
+@pytest.fixture
+def page_as(role_pages: PageAs) -> PageAs:
+    """``page_as(role)``: the page of the demo account with this account role (``None``: not logged
+    in). A new context or page costs the browser a renderer and an empty cache (most of a second),
+    so each role's page is kept for the whole run: a test navigates it first, leaves the session
+    logged in and removes any listener it adds. A test that logs in or out uses ``page``."""
+    return role_pages

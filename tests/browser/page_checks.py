@@ -97,18 +97,38 @@ def english_interface_words(page: Any) -> list[str]:
     return [" ".join(text.split()) for text in texts if _ENGLISH.search(text)]
 
 
-def check_page(page: Any, where: str) -> list[str]:
+_CONTENT_MARKUP = """() => {
+  const content = document.querySelector(".stelsel-page");
+  if (!content) return null;
+  const copy = content.cloneNode(true);
+  for (const token of copy.querySelectorAll("input[name='_csrf_token']")) token.removeAttribute("value");
+  return copy.outerHTML;
+}"""
+
+
+def check_page(page: Any, where: str, axe_checked: set[str] | None = None) -> list[str]:
     """Everything wrong with the page as it is now: axe violations, a language other than Dutch,
-    English interface words. Empty when the page is fine."""
+    English interface words. Empty when the page is fine.
+
+    With ``axe_checked`` (markup already checked by axe, collected over earlier calls), axe is
+    skipped when the page's content (breadcrumbs, side navigation and main, without CSRF tokens) is
+    exactly one checked before, say for another account role: axe's outcome depends on nothing
+    else there. The page shell (header, navigation, footer) is checked with each new content.
+    """
     problems: list[str] = []
     if page_language(page) != "nl":
         problems.append(f"{where}: <html lang> is {page_language(page)!r}, not 'nl'")
     english = english_interface_words(page)
     if english:
         problems.append(f"{where}: English in the interface: {english}")
+    content: str | None = page.evaluate(_CONTENT_MARKUP) if axe_checked is not None else None
+    if axe_checked is not None and content is not None and content in axe_checked:
+        return problems
     violations = axe_violations(page)
     if violations:
         problems.append(describe_violations(where, violations))
+    elif axe_checked is not None and content is not None:
+        axe_checked.add(content)
     return problems
 
 
