@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import inspect, select, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.accounts.models import User
@@ -13,6 +12,8 @@ from registry.accounts.permissions import AccountRole
 from registry.accounts.services import create_user
 from registry.audit.services import Actor
 from registry.clock import Clock
+from registry.errors import NotFound
+from registry.ledenadministratie.services import find_deelnemer
 
 DEMO_PASSWORD = "demo-wachtwoord-2026"  # noqa: S105  (published in README.md, demo data only)
 DEMO_DEELNEMER_KVK = "90000001"
@@ -25,22 +26,13 @@ DEMO_USERS: tuple[tuple[str, str, AccountRole], ...] = (
 )
 
 
-def _has_identificatie_table(connection: Connection) -> bool:
-    return inspect(connection).has_table("deelnemer_identificatie")
-
-
 async def _demo_deelnemer(session: AsyncSession) -> uuid.UUID | None:
     """The demo deelnemer (KvK 90000001) from the ledenadministratie, when it has been loaded."""
-    connection = await session.connection()
-    if not await connection.run_sync(_has_identificatie_table):
+    try:
+        deelnemer = await find_deelnemer(session, f"kvk:{DEMO_DEELNEMER_KVK}")
+    except NotFound:
         return None
-    found = await session.scalar(
-        text("SELECT deelnemer_id FROM deelnemer_identificatie WHERE soort = 'kvk' AND waarde = :kvk"),
-        {"kvk": DEMO_DEELNEMER_KVK},
-    )
-    if found is None:
-        return None
-    return found if isinstance(found, uuid.UUID) else uuid.UUID(str(found))
+    return deelnemer.id
 
 
 async def load_demo_accounts(session: AsyncSession, clock: Clock) -> list[str]:

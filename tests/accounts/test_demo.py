@@ -59,7 +59,7 @@ async def test_the_contact_user_speaks_for_the_demo_deelnemer(db: AsyncSession, 
             "VALUES (:id, 'Demo Dienstverlener', 'demo dienstverlener', 'zorgaanbieder', 'actief', "
             ":now, :now)"
         ),
-        {"id": deelnemer_id.hex if db.bind.dialect.name == "sqlite" else deelnemer_id, "now": now},
+        {"id": deelnemer_id.bytes if db.bind.dialect.name == "sqlite" else deelnemer_id, "now": now},
     )
     await db.execute(
         text(
@@ -67,8 +67,8 @@ async def test_the_contact_user_speaks_for_the_demo_deelnemer(db: AsyncSession, 
             "VALUES (:id, :deelnemer, 'kvk', '90000001', :now, :now)"
         ),
         {
-            "id": uuid.uuid4().hex if db.bind.dialect.name == "sqlite" else uuid.uuid4(),
-            "deelnemer": deelnemer_id.hex if db.bind.dialect.name == "sqlite" else deelnemer_id,
+            "id": uuid.uuid4().bytes if db.bind.dialect.name == "sqlite" else uuid.uuid4(),
+            "deelnemer": deelnemer_id.bytes if db.bind.dialect.name == "sqlite" else deelnemer_id,
             "now": now,
         },
     )
