@@ -214,6 +214,18 @@ def _header(results: dict[str, Any]) -> list[str]:
     ]
 
 
+def _errors(results: dict[str, Any]) -> list[str]:
+    errors = results.get("errors") or {}
+    if not errors:
+        return []
+    return [
+        "## Steps that failed",
+        "",
+        *[f"- {step}: `{message.splitlines()[0][:300]}`" for step, message in errors.items()],
+        "",
+    ]
+
+
 def _load_runs(results: dict[str, Any]) -> list[str]:
     out = ["## Load runs", ""]
     for configuration in results.get("configurations", {}).values():
@@ -375,7 +387,7 @@ def _profiles(results: dict[str, Any]) -> list[str]:
 
 
 def render(results: dict[str, Any]) -> str:
-    sections = (_header, _load_runs, _growth, _explain, _floors, _afgifte, _registers, _profiles)
+    sections = (_header, _errors, _load_runs, _growth, _explain, _floors, _afgifte, _registers, _profiles)
     lines = [line for section in sections for line in section(results)]
     return "\n".join(lines).rstrip() + "\n"
 

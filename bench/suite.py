@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +199,99 @@ def profile_unmet(register: Register, results: dict[str, Any], seconds: float) -
     return profiles
 
 
+STEPS = ("explain", "afgifte", "load", "growth", "floors", "import", "profiles")
+
+
+@dataclass
+class Suite:
+    """One run of the suite: its settings, registers and the results so far."""
+
+    quick: bool
+    seconds: float
+    reuse: bool
+    results: dict[str, Any]
+    reference: Register
+    reference_workload: dict[str, Any]
+    pg: Register | None
+    sizes: dict[str, int]
+    names: dict[str, str]
+    explain_ok: bool = True
+
+    def save(self) -> None:
+        RESULTS_JSON.write_text(json.dumps(self.results, indent=1), encoding="utf-8")
+
+    def explain(self) -> None:
+        self.results["explain"] = {}
+        for label, register in (("SQLite", self.reference), ("PostgreSQL", self.pg)):
+            if register is None:
+                continue
+            found = explain.explain(register)
+            print(f"bench: query plans on {label}:", flush=True)
+            self.explain_ok &= explain.report(found)
+            self.results["explain"][label] = explain.summary(found)
+
+    def afgifte(self) -> None:
+        self.results["afgifte"] = afgifte.measure(self.reference, 3 if self.quick else 20)
+
+    def load(self) -> None:
+        configurations = [(self.reference, 1, "SQLite, 1 worker"), (self.reference, 2, "SQLite, 2 workers")]
+        if self.pg is not None:
+            configurations += [(self.pg, 1, "PostgreSQL, 1 worker"), (self.pg, 2, "PostgreSQL, 2 workers")]
+        for register, workers, label in configurations:
+            print(f"bench: {label} ({register.directory.name})", flush=True)
+            key = ("sqlite" if register.is_sqlite else "pg") + f"-{workers}w"
+            self.results["configurations"][key] = run.run_configuration(
+                register, workers, self.seconds, label
+            )
+            self.save()
+
+    def growth(self) -> None:
+        growth: dict[str, Any] = {}
+        for size_name in ("small", "large"):
+            register, workload = register_for(
+                self.names[size_name], self.sizes[size_name], postgres=None, reuse=self.reuse, per_state=0
+            )
+            self.results["registers"][self.names[size_name]] = _register_summary(workload)
+            growth[str(self.sizes[size_name])] = growth_entry(register, self.seconds, workload)
+        reference = self.results["configurations"].get("sqlite-1w", {})
+        if "lookup" in reference.get("scenarios", {}):
+            growth[str(self.sizes["reference"])] = {
+                **reference["scenarios"]["lookup"],
+                "rss_mb": max(reference["worker_rss_mb"]),
+                "generated": f"{self.reference_workload.get('generate_seconds', '?')} s",
+            }
+        self.results["growth"] = dict(sorted(growth.items(), key=lambda item: int(item[0])))
+
+    def floors(self) -> None:
+        self.results["floors"] = {"signing": floors.signing_floors(), "lookup": {}}
+        for label, register in (("SQLite", self.reference), ("PostgreSQL", self.pg)):
+            if register is not None:
+                self.results["floors"]["lookup"][label] = lookup_floor(register)
+
+    def csv_import(self) -> None:
+        self.results["csv_import"] = csv_import(self.reference, self.sizes["reference"])
+
+    def profiles(self) -> None:
+        self.results["profiles"] = profile_unmet(self.reference, self.results, self.seconds)
+        verdict = next(v for v in report.verdicts(self.results) if v.target.startswith("Afgifte"))
+        if verdict.met is False:
+            command = [sys.executable, "-m", "bench.afgifte", "--register", str(self.reference.directory)]
+            profile = profile_command([*command, "--runs", "5"], OUT_DIR / "runs" / "afgifte.pyspy.txt", 600)
+            self.results["profiles"]["afgifte"] = profile if isinstance(profile, str) else profile.to_json()
+
+    def step(self, name: str) -> None:
+        """Run one step; a failure is recorded in the results and the next step still runs."""
+        action = {"import": self.csv_import}.get(name) or getattr(self, name)
+        try:
+            action()
+            self.results.setdefault("errors", {}).pop(name, None)
+        except Exception as exc:  # one broken step must not lose the others' figures
+            message = f"{type(exc).__name__}: {exc}"
+            self.results.setdefault("errors", {})[name] = message[:2000]
+            print(f"bench: step {name} failed: {message[:500]}", file=sys.stderr, flush=True)
+        self.save()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.suite", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small registers and short runs (smoke run)")
@@ -205,8 +299,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--reuse", action="store_true", help="keep registers of the right size")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES_SERVER, help="PostgreSQL server URL")
+    parser.add_argument(
+        "--only",
+        help=f"run only these steps ({','.join(STEPS)}) on the registers there are, "
+        "and merge their figures into the last results",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
+    only = [step for step in (args.only or "").split(",") if step]
+    unknown = sorted(set(only) - set(STEPS))
+    if unknown:
+        parser.error(f"unknown steps: {', '.join(unknown)}")
+    reuse = args.reuse or bool(only)
     seconds = args.duration or (2.0 if quick else 10.0)
     sizes = (
         {"small": 1_000, "reference": 5_000, "large": 20_000}
@@ -222,93 +326,42 @@ def main(argv: Sequence[str] | None = None) -> None:
         "configurations": {},
         "registers": {},
     }
+    if only and RESULTS_JSON.exists():
+        previous = json.loads(RESULTS_JSON.read_text(encoding="utf-8"))
+        results = {**previous, "resumed": time.strftime("%Y-%m-%d %H:%M %Z")}
     names = {"small": "sqlite-10k", "reference": "sqlite-100k", "large": "sqlite-1m"}
     if quick:
         names = {"small": "quick-sqlite-small", "reference": "quick-sqlite", "large": "quick-sqlite-large"}
     per_state = 1 if quick else 2
-
     reference, reference_workload = register_for(
-        names["reference"], sizes["reference"], postgres=None, reuse=args.reuse, per_state=per_state
+        names["reference"], sizes["reference"], postgres=None, reuse=reuse, per_state=per_state
     )
     results["registers"][names["reference"]] = _register_summary(reference_workload)
     pg: Register | None = None
     if not args.no_postgres and postgres_available(args.postgres):
         pg_name = "quick-pg" if quick else "pg-100k"
         pg, pg_workload = register_for(
-            pg_name, sizes["reference"], postgres=args.postgres, reuse=args.reuse, per_state=per_state
+            pg_name, sizes["reference"], postgres=args.postgres, reuse=reuse, per_state=per_state
         )
         results["registers"][pg_name] = _register_summary(pg_workload)
-
-    # query plans
-    results["explain"] = {}
-    explain_ok = True
-    for label, register in (("SQLite", reference), ("PostgreSQL", pg)):
-        if register is None:
-            continue
-        found = explain.explain(register)
-        print(f"bench: query plans on {label}:", flush=True)
-        explain_ok &= explain.report(found)
-        results["explain"][label] = explain.summary(found)
-
-    results["afgifte"] = afgifte.measure(reference, 3 if quick else 20)
-
-    # load runs
-    configurations = [(reference, 1, "SQLite, 1 worker"), (reference, 2, "SQLite, 2 workers")]
-    if pg is not None:
-        configurations += [(pg, 1, "PostgreSQL, 1 worker"), (pg, 2, "PostgreSQL, 2 workers")]
-    for register, workers, label in configurations:
-        print(f"bench: {label} ({register.directory.name})", flush=True)
-        key = ("sqlite" if register.is_sqlite else "pg") + f"-{workers}w"
-        results["configurations"][key] = run.run_configuration(register, workers, seconds, label)
-        RESULTS_JSON.write_text(json.dumps(results, indent=1), encoding="utf-8")
-
-    # growth
-    growth: dict[str, Any] = {}
-    base = results["configurations"]["sqlite-1w"]["scenarios"].get("lookup", {})
-    for size_name in ("small", "large"):
-        register, workload = register_for(
-            names[size_name], sizes[size_name], postgres=None, reuse=args.reuse, per_state=0
-        )
-        results["registers"][names[size_name]] = _register_summary(workload)
-        growth[str(sizes[size_name])] = growth_entry(register, seconds, workload)
-    growth[str(sizes["reference"])] = {
-        **base,
-        "rss_mb": max(results["configurations"]["sqlite-1w"]["worker_rss_mb"]),
-        "generated": f"{reference_workload.get('generate_seconds', '?')} s",
-    }
-    results["growth"] = dict(sorted(growth.items(), key=lambda item: int(item[0])))
-
-    # floors and import
-    results["floors"] = {"signing": floors.signing_floors(), "lookup": {}}
-    for label, register in (("SQLite", reference), ("PostgreSQL", pg)):
-        if register is not None:
-            results["floors"]["lookup"][label] = lookup_floor(register)
-    results["csv_import"] = csv_import(reference, sizes["reference"])
-
-    results["profiles"] = profile_unmet(reference, results, seconds)
-    afgifte_verdict = next(v for v in report.verdicts(results) if v.target.startswith("Afgifte"))
-    if afgifte_verdict.met is False:
-        command = [
-            sys.executable,
-            "-m",
-            "bench.afgifte",
-            "--register",
-            str(reference.directory),
-            "--runs",
-            "5",
-        ]
-        profile = profile_command(command, OUT_DIR / "runs" / "afgifte.pyspy.txt", timeout=600)
-        results["profiles"]["afgifte"] = profile if isinstance(profile, str) else profile.to_json()
-    results["suite_seconds"] = round(time.monotonic() - started)
+    suite = Suite(quick, seconds, reuse, results, reference, reference_workload, pg, sizes, names)
+    for name in only or STEPS:
+        suite.step(name)
+    if only and "explain" not in only:
+        suite.explain_ok = all(summary.get("ok", True) for summary in results.get("explain", {}).values())
+    results["suite_seconds"] = round(time.monotonic() - started) + int(
+        results.get("suite_seconds", 0) if only else 0
+    )
     results["machine"]["load_average_end"] = " ".join(f"{value:.2f}" for value in os.getloadavg())
-    RESULTS_JSON.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    suite.save()
     markdown = OUT_DIR / "RESULTS-quick.md" if quick else RESULTS_MD
     markdown.write_text(report.render(results), encoding="utf-8")
-    print(
-        f"bench: wrote {markdown.relative_to(BENCH_DIR.parent)} in {results['suite_seconds']} s", flush=True
-    )
-    if not explain_ok:
-        print("bench: a lookup reads a whole table; see the query plans above", file=sys.stderr)
+    print(f"bench: wrote {markdown.relative_to(BENCH_DIR.parent)}", flush=True)
+    if results.get("errors"):
+        print(f"bench: steps failed: {', '.join(results['errors'])}", file=sys.stderr)
+    if not suite.explain_ok:
+        print("bench: a lookup reads a whole table; see the query plans", file=sys.stderr)
+    if results.get("errors") or not suite.explain_ok:
         sys.exit(1)
 
 
