@@ -445,3 +445,50 @@ def test_the_page_check_notices_what_it_looks_for(page_as: PageAs) -> None:
     assert "English in the interface: ['Submit']" in problems
     assert "image-alt" in problems
     assert "label" in problems
+
+
+def _scrolls_sideways(page: Any) -> bool:
+    scrolls: bool = page.evaluate(
+        "() => document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )
+    return scrolls
+
+
+@pytest.mark.parametrize(
+    ("role", "paths"),
+    [
+        (None, ["/", "/catalogus", "/catalogus/rollen/dienstverlener", "/dienstverleners", "/aanmelden"]),
+        (None, ["/verifieer/{geldig}", "/stijlgids", "/api/v1/docs", "/toegankelijkheid"]),
+        (
+            "stelselbeheerder",
+            ["/beheer", "/beheer/deelnemers", "/beheer/audit", "/beheer/verklaringen/{geldig}"],
+        ),
+        ("casemanager", ["/beheer/aanmeldingen/{in_behandeling}", "/beheer/intakes/{intake}"]),
+    ],
+    ids=["publiek", "publiek, verklaring en documentatie", "stelselbeheerder", "casemanager"],
+)
+def test_pages_reflow_without_sideways_scrolling_at_320_css_pixels(
+    page_as: PageAs, demo_register: DemoRegister, role: str | None, paths: list[str]
+) -> None:
+    """WCAG 1.4.10: at 320 CSS pixels wide (1280 zoomed to 400%) nothing but a data table scrolls
+    sideways; tables sit in a scroll container of their own."""
+    page = page_as(role)
+    names = {
+        "geldig": demo_register.verklaringen["geldig"],
+        "in_behandeling": demo_register.aanmeldingen["in_behandeling"],
+    }
+    if "{intake}" in " ".join(paths):
+        visit(page, f"/beheer/aanmeldingen/{names['in_behandeling']}")
+        intake = page.locator("main a[href^='/beheer/intakes/']").first.get_attribute("href")
+        assert intake is not None
+        names["intake"] = intake.rsplit("/", 1)[-1]
+    wide = []
+    page.set_viewport_size({"width": 320, "height": 640})
+    try:
+        for path in paths:
+            visit(page, path.format(**names))
+            if _scrolls_sideways(page):
+                wide.append(path.format(**names))
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 720})
+    assert not wide, f"these pages scroll sideways at 320 CSS pixels: {wide}"
