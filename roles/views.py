@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from litestar import Request, get
 from litestar.params import FromPath, QueryParameter
@@ -16,9 +17,10 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.accounts.permissions import Permission, principal_of
-from registry.dependencies import DbSession
+from registry.dependencies import AppClock, DbSession
 from registry.templating import page
 from roles import schemas, services
+from roles.invulling import invulling_van
 
 ROLTYPEN: tuple[tuple[str, str, str], ...] = (
     (
@@ -62,6 +64,7 @@ DUTY_KOLOMMEN = (
 )
 
 ReleaseQuery = Annotated[str | None, QueryParameter(name="release", required=False, max_length=64)]
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")  # the role page shows who holds the role on this day here
 
 
 def may_read_concepts(request: Request[Any, Any, Any]) -> bool:
@@ -126,7 +129,11 @@ async def catalogus(
 
 @get("/catalogus/rollen/{code:str}", opt={"public": True}, include_in_schema=False)
 async def rol(
-    request: Request[Any, Any, Any], db_session: DbSession, code: FromPath[str], release: ReleaseQuery = None
+    request: Request[Any, Any, Any],
+    db_session: DbSession,
+    clock: AppClock,
+    code: FromPath[str],
+    release: ReleaseQuery = None,
 ) -> Template:
     include = may_read_concepts(request)
     found = await services.get_rol(db_session, code, release, include_concept=include)
@@ -142,6 +149,7 @@ async def rol(
             "rolnamen": {r.code: r.naam for r in rollen},
             "relatiesoorten": RELATIESOORTEN,
             "roltypen": {code: titel for code, titel, _ in ROLTYPEN},
+            "houders": await invulling_van(db_session, found.code, clock.now().astimezone(AMSTERDAM).date()),
         },
     )
 

@@ -16,7 +16,7 @@ from litestar.params import PathParameter, QueryParameter
 
 from registry.accounts.permissions import Permission, principal_of
 from registry.api import API_PREFIX, Page, paginated
-from registry.dependencies import AppClock, DbSession, Paging
+from registry.dependencies import AppClock, AppSettings, DbSession, Paging
 from registry.ledenadministratie import schemas, services
 from registry.ledenadministratie.antwoord import ANSWER_TYP, answer
 from registry.ledenadministratie.peildatum import parse_peildatum
@@ -183,8 +183,13 @@ class LookupController(Controller):
         opt=PUBLIC,
         summary="Dienstverleners",
         description=(
-            "De actieve deelnemers met de rol dienstverlener op de peildatum, met de taken die ze "
-            "ondersteunen en de deelnemers die ze ondersteunen." + SIGNED
+            "De lijst die het stelsel publiceert: de actieve deelnemers met een rol van dienstverlening "
+            "(dienstverlener of gtk-beheerder) op de peildatum, met adres en website, hun rollen met de "
+            "verklaring waarop die rusten en of die verklaring geldig is, de taken van hun "
+            "ondersteuningsrelaties en de deelnemers die ze ondersteunen. `zoek` vindt het begin van de naam "
+            "of een nummer, `rol` en `taak` houden wie die rol heeft of die taak voor een deelnemer "
+            "uitvoert, `regio` de eigen regio (exact). Ook als CSV of JSON te downloaden op "
+            "/dienstverleners.csv en /dienstverleners.json." + SIGNED
         ),
     )
     async def list_dienstverleners(
@@ -192,11 +197,28 @@ class LookupController(Controller):
         request: Request[Any, Any, Any],
         db_session: DbSession,
         clock: AppClock,
+        settings: AppSettings,
         paging: Paging,
+        zoek: Annotated[
+            str, QueryParameter(name="zoek", description="Begin van de naam, of een nummer.", max_length=200)
+        ] = "",
+        rol: Annotated[
+            str, QueryParameter(name="rol", description="dienstverlener of gtk-beheerder.", max_length=80)
+        ] = "",
+        taak: Annotated[
+            str,
+            QueryParameter(name="taak", description="Code van een taak uit de catalogus.", max_length=80),
+        ] = "",
+        regio: Annotated[
+            str, QueryParameter(name="regio", description="Naam van de regio, exact.", max_length=200)
+        ] = "",
         peildatum: Peildatum = None,
     ) -> Response[Page[schemas.Dienstverlener]]:
         moment = parse_peildatum(peildatum, clock.now())
-        items, total = await services.list_dienstverleners(db_session, moment, paging)
+        vraag = services.Dienstverlenervraag(zoek=zoek, rol=rol, taak=taak, regio=regio)
+        items, total = await services.list_dienstverleners(
+            db_session, moment, paging, vraag, base_url=settings.base_url
+        )
         return answer(request, paginated(request, items, total, paging))
 
     @get(

@@ -93,7 +93,8 @@ KOLOMMEN: Final = (
     Kolom(
         "identificaties",
         "Eén of meer identificaties als soort:nummer, gescheiden door een puntkomma, bijvoorbeeld "
-        "kvk:12345678;oin:00000003123456780000. Soorten: kvk, vestigingsnummer, rsin, oin, ura, agb.",
+        "kvk:12345678;oin:00000003123456780000. Soorten: kvk, vestigingsnummer, rsin, oin, ura, agb. "
+        "Deze kolom of ten minste één kolom per soort is verplicht.",
     ),
     *(
         Kolom(soort.value, f"{soort.label}, als u liever één kolom per soort gebruikt.")

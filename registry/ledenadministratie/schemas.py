@@ -250,7 +250,11 @@ class Rolcheck(Schema):
 
 
 class Dienstverlener(Schema):
-    """A dienstverlener on the peildatum: the duties it supports and the deelnemers it supports."""
+    """A dienstverlener on the peildatum: how to reach it, the dienstverlening roles it holds with
+    the verklaringen they rest on, the duties it supports (``taken``: those of its
+    ondersteuningsrelaties then) and the deelnemers it supports.
+
+    ``dienstverlenerSinds`` is the first day of the earliest of its roles."""
 
     id: uuid.UUID
     naam: str
@@ -260,6 +264,8 @@ class Dienstverlener(Schema):
     dienstverlener_sinds: date
     taken: list[str]
     ondersteunt: list[Ondersteuning]
+    adres: Adres | None = None
+    rollen: list[Dienstverleningsrol] = msgspec.field(default_factory=list)
 
 
 class Wijziging(Schema):
@@ -339,3 +345,37 @@ class Registerdeelnemer(Schema):
     contactpersonen: list[Contactpersoon]
     rollen: list[Rolvervulling]
     ondersteunt: list[OndersteundeDeelnemer]
+
+
+# --- the public list of dienstverleners -----------------------------------------------------------
+
+
+class Verklaringstand(Schema):
+    """The verklaring on which a role rests, as the verklaringen domain judges it on the peildatum.
+
+    ``geldig`` is ``null`` when verklaringen cannot be checked now; ``toelichting`` says why a
+    verklaring is not geldig; ``verificatie`` is the page where anyone can verify it."""
+
+    nummer: str
+    geldig: bool | None
+    toelichting: str | None
+    verificatie: str
+
+
+class Dienstverleningsrol(Schema):
+    """A dienstverlening role (dienstverlener or GtK beheerder) a deelnemer holds on the peildatum."""
+
+    code: str
+    naam: str | None
+    geldig_van: Annotated[date, GELDIG_VAN]
+    geldig_tot: Annotated[date | None, GELDIG_TOT]
+    basis: Basis
+    verklaring: Verklaringstand | None
+
+
+class Contactgegevens(Invoer):
+    """The details by which a deelnemer is reached, which its own contact may keep up to date."""
+
+    adres: AdresInvoer | None = None
+    website: str = ""
+    contactpersonen: list[ContactpersoonInvoer] = msgspec.field(default_factory=list)

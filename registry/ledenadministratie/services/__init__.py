@@ -3,7 +3,10 @@
 - :mod:`.deelnemers` — registering deelnemers, changing them, their status lifecycle
 - :mod:`.rolvervullingen` — granting and ending roles (also inside another domain's transaction)
 - :mod:`.ondersteuning` — ondersteuningsrelaties between dienstverleners and deelnemers
-- :mod:`.lookup` — reading everything as of a peildatum, the rolcheck, the dienstverleners
+- :mod:`.lookup` — reading everything as of a peildatum, the rolcheck
+- :mod:`.dienstverleners` — the published list of dienstverleners
+- :mod:`.historie` — a deelnemer's roles over time and its audit trail
+- :mod:`.regios` — the regio values the filters offer
 - :mod:`.wijzigingen` — the public change feed
 """
 
@@ -12,12 +15,20 @@ from registry.ledenadministratie.services.deelnemers import (
     create_deelnemer,
     update_deelnemer,
 )
+from registry.ledenadministratie.services.dienstverleners import (
+    DIENSTVERLENING_ROLLEN,
+    Dienstverlenervraag,
+    all_dienstverleners,
+    dienstverlening_taken,
+    list_dienstverleners,
+)
 from registry.ledenadministratie.services.lookup import (
+    SORTEERBAAR,
+    Sortering,
     Zoekvraag,
     all_rolvervullingen,
     check_rol,
     get_deelnemer,
-    list_dienstverleners,
     rollen_van,
     search_deelnemers,
 )
@@ -35,13 +46,19 @@ from registry.ledenadministratie.services.rolvervullingen import (
 from registry.ledenadministratie.services.wijzigingen import list_wijzigingen
 
 __all__ = [
+    "DIENSTVERLENING_ROLLEN",
+    "SORTEERBAAR",
+    "Dienstverlenervraag",
+    "Sortering",
     "Zoekvraag",
+    "all_dienstverleners",
     "all_rolvervullingen",
     "change_deelnemer_status",
     "check_rol",
     "create_deelnemer",
     "create_ondersteuningsrelatie",
     "create_rolvervulling",
+    "dienstverlening_taken",
     "end_ondersteuningsrelatie",
     "end_rolvervulling",
     "end_rolvervullingen_for_verklaring",

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit.services import Actor, WriteTransaction, audited_write, changes_between
 from registry.clock import Clock
-from registry.errors import InvalidParam, InvalidTransition, ValidationFailed
+from registry.errors import InvalidParam, InvalidTransition, PermissionDenied, ValidationFailed
 from registry.ledenadministratie.errors import ConflictingInput
 from registry.ledenadministratie.identifiers import (
     Identificatie,
@@ -47,6 +47,7 @@ from registry.ledenadministratie.naam import fold, normalise_naam, tails, zoekte
 from registry.ledenadministratie.peildatum import AMSTERDAM, day_start
 from registry.ledenadministratie.schemas import (
     AdresInvoer,
+    Contactgegevens,
     ContactpersoonInvoer,
     DeelnemerCreate,
     DeelnemerUpdate,
@@ -640,3 +641,32 @@ async def _end_everything(
     )
     for relatie in relaties.all():
         close_ondersteuningsrelatie(tx, relatie, einddatum, toelichting)
+
+
+async def update_eigen_contactgegevens(
+    session: AsyncSession,
+    deelnemer_id: uuid.UUID,
+    data: Contactgegevens,
+    *,
+    eigen_deelnemer_id: uuid.UUID | None,
+    actor: Actor,
+    clock: Clock,
+) -> Deelnemer:
+    """A deelnemer's contact changes the contactgegevens (address, website, contactpersonen) of the
+    deelnemer its account belongs to, and of no other: anything else is :class:`PermissionDenied`.
+
+    At least one contactpersoon stays, so the stelsel can always reach the deelnemer.
+    """
+    if eigen_deelnemer_id is None or deelnemer_id != eigen_deelnemer_id:
+        raise PermissionDenied("U kunt alleen de contactgegevens van uw eigen organisatie wijzigen.")
+    if not data.contactpersonen:
+        raise ValidationFailed.single(
+            "contactpersonen", "Laat ten minste één contactpersoon staan.", "required"
+        )
+    return await update_deelnemer(
+        session,
+        deelnemer_id,
+        DeelnemerUpdate(adres=data.adres, website=data.website, contactpersonen=data.contactpersonen),
+        actor=actor,
+        clock=clock,
+    )

@@ -21,7 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from registry.api import PageRequest
 from registry.errors import InvalidParam, NotFound, ValidationFailed
 from registry.ledenadministratie import schemas
-from registry.ledenadministratie.catalogus import DIENSTVERLENER, CatalogusOntbreekt, catalogus_rol
+from registry.ledenadministratie.catalogus import CatalogusOntbreekt, catalogus_rol
 from registry.ledenadministratie.identifiers import InvalidIdentificatie, parse_identificatie
 from registry.ledenadministratie.models import (
     Deelnemer,
@@ -119,21 +119,21 @@ def _statuswijziging(periode: Statusperiode) -> schemas.Statuswijziging:
 
 
 @dataclass(slots=True)
-class _Context:
+class Context:
     rollen: dict[uuid.UUID, list[Rolvervulling]]
     relaties: list[Ondersteuningsrelatie]
     partijen: dict[uuid.UUID, Deelnemer]
     historie: dict[uuid.UUID, list[Statusperiode]]
 
 
-async def _load_context(
+async def load_context(
     session: AsyncSession, deelnemers: Sequence[Deelnemer], peildatum: Peildatum, *, volledig: bool
-) -> _Context:
+) -> Context:
     ids = [d.id for d in deelnemers]
     rollen: dict[uuid.UUID, list[Rolvervulling]] = defaultdict(list)
     historie: dict[uuid.UUID, list[Statusperiode]] = defaultdict(list)
     if not ids:
-        return _Context(rollen, [], {}, historie)
+        return Context(rollen, [], {}, historie)
     for rolvervulling in await session.scalars(
         select(Rolvervulling)
         .where(
@@ -170,7 +170,7 @@ async def _load_context(
             .order_by(Statusperiode.geldig_van, Statusperiode.created_at)
         ):
             historie[periode.deelnemer_id].append(periode)
-    return _Context(rollen, relaties, partijen, historie)
+    return Context(rollen, relaties, partijen, historie)
 
 
 def ondersteuning_schema(
@@ -190,7 +190,7 @@ def ondersteuning_schema(
 async def _deelnemer_schema(
     deelnemer: Deelnemer,
     status: str,
-    context: _Context,
+    context: Context,
     namen: RolNamen,
     peildatum: Peildatum,
     *,
@@ -232,7 +232,7 @@ async def _deelnemer_schema(
 async def _schemas(
     session: AsyncSession, rows: Sequence[tuple[Deelnemer, str]], peildatum: Peildatum, *, volledig: bool
 ) -> list[schemas.Deelnemer]:
-    context = await _load_context(session, [d for d, _ in rows], peildatum, volledig=volledig)
+    context = await load_context(session, [d for d, _ in rows], peildatum, volledig=volledig)
     namen = RolNamen(session)
     return [await _deelnemer_schema(d, s, context, namen, peildatum, volledig=volledig) for d, s in rows]
 
@@ -325,7 +325,7 @@ def _compact(text: str) -> str:
     return "".join(teken for teken in text if teken.isalnum()).upper()
 
 
-class _FilterProblem(Exception):
+class FilterProblem(Exception):
     """One filter's problem, collected by :func:`_filters`."""
 
     def __init__(self, param: InvalidParam) -> None:
@@ -333,7 +333,7 @@ class _FilterProblem(Exception):
         self.param = param
 
 
-async def _zoek_filter(text: str, dialect: str) -> ColumnElement[bool]:
+async def zoek_filter(text: str, dialect: str) -> ColumnElement[bool]:
     folded = fold(text)
     alternatives: list[ColumnElement[bool]] = []
     if folded:
@@ -344,7 +344,7 @@ async def _zoek_filter(text: str, dialect: str) -> ColumnElement[bool]:
         numbers = select(DeelnemerIdentificatie.deelnemer_id).where(DeelnemerIdentificatie.waarde == number)
         alternatives.append(Deelnemer.id.in_(numbers))
     if not alternatives:
-        raise _FilterProblem(InvalidParam("zoek", "Zoek op (het begin van) een naam of op een nummer."))
+        raise FilterProblem(InvalidParam("zoek", "Zoek op (het begin van) een naam of op een nummer."))
     return or_(*alternatives)
 
 
@@ -352,7 +352,7 @@ async def _identificatie_filter(text: str) -> ColumnElement[bool]:
     try:
         identificatie = parse_identificatie(text)
     except InvalidIdentificatie as exc:
-        raise _FilterProblem(InvalidParam("identificatie", exc.message)) from None
+        raise FilterProblem(InvalidParam("identificatie", exc.message)) from None
     return Deelnemer.id.in_(
         select(DeelnemerIdentificatie.deelnemer_id).where(
             DeelnemerIdentificatie.soort == identificatie.soort.value,
@@ -365,7 +365,7 @@ async def _status_filter(text: str) -> ColumnElement[bool]:
     status = text.strip().lower().replace("ë", "e")
     if status not in DeelnemerStatus.__members__.values():
         keuzes = ", ".join(DeelnemerStatus)
-        raise _FilterProblem(InvalidParam("status", f"Onbekende status '{text}'; kies uit {keuzes}."))
+        raise FilterProblem(InvalidParam("status", f"Onbekende status '{text}'; kies uit {keuzes}."))
     return Statusperiode.status == status
 
 
@@ -373,7 +373,7 @@ async def _soort_filter(text: str) -> ColumnElement[bool]:
     soort = text.strip().lower()
     if soort not in DeelnemerSoort.__members__.values():
         keuzes = ", ".join(DeelnemerSoort)
-        raise _FilterProblem(InvalidParam("soort", f"Onbekende soort '{text}'; kies uit {keuzes}."))
+        raise FilterProblem(InvalidParam("soort", f"Onbekende soort '{text}'; kies uit {keuzes}."))
     return Deelnemer.soort == soort
 
 
@@ -387,7 +387,7 @@ async def _rol_filter(session: AsyncSession, code: str, peildatum: Peildatum) ->
     except CatalogusOntbreekt:
         bekend = True
     if not bekend:
-        raise _FilterProblem(InvalidParam("rol", f"De catalogus kent geen rol '{code}'.", "unknown-role"))
+        raise FilterProblem(InvalidParam("rol", f"De catalogus kent geen rol '{code}'.", "unknown-role"))
     return Deelnemer.id.in_(
         select(Rolvervulling.deelnemer_id).where(
             Rolvervulling.rol_code == code,
@@ -403,7 +403,7 @@ async def _filters(
     dialect = session.bind.dialect.name
     text = {name: (getattr(vraag, name) or "").strip() for name in vraag.__slots__}
     makers: dict[str, Callable[[str], Coroutine[Any, Any, ColumnElement[bool]]]] = {
-        "zoek": lambda value: _zoek_filter(value, dialect),
+        "zoek": lambda value: zoek_filter(value, dialect),
         "identificatie": _identificatie_filter,
         "status": _status_filter,
         "soort": _soort_filter,
@@ -417,14 +417,14 @@ async def _filters(
             continue
         try:
             conditions.append(await make(text[name]))
-        except _FilterProblem as problem:
+        except FilterProblem as problem:
             problems.append(problem.param)
     if problems:
         raise ValidationFailed(problems)
     return conditions
 
 
-def _registered(peildatum: Peildatum) -> Select[tuple[Deelnemer, str]]:
+def registered(peildatum: Peildatum) -> Select[tuple[Deelnemer, str]]:
     """Deelnemers registered at the peildatum, each with its status then."""
     return select(Deelnemer, Statusperiode.status).join(
         Statusperiode,
@@ -435,6 +435,23 @@ def _registered(peildatum: Peildatum) -> Select[tuple[Deelnemer, str]]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Sortering:
+    """The order of a list of deelnemers: by ``kolom`` (one of :data:`SORTEERBAAR`), then by name."""
+
+    kolom: str = "naam"
+    aflopend: bool = False
+
+
+SORTEERBAAR: dict[str, InstrumentedAttribute[Any]] = {
+    "naam": Deelnemer.zoeknaam,
+    "soort": Deelnemer.soort,
+    "regio": Deelnemer.regio,
+    "status": Statusperiode.status,
+}
+"""The columns a list of deelnemers can be sorted on."""
+
+
 async def search_deelnemers(
     session: AsyncSession,
     vraag: Zoekvraag,
@@ -442,18 +459,25 @@ async def search_deelnemers(
     paging: PageRequest,
     *,
     volledig: bool = False,
+    sortering: Sortering = Sortering(),
 ) -> tuple[list[schemas.Deelnemer], int]:
-    """Deelnemers registered on the peildatum that match every filter, by name.
+    """Deelnemers registered on the peildatum that match every filter, by name (or ``sortering``).
 
     ``zoek`` matches the start of the name or of any word in it (diacritics and case do not matter),
     or an identificatie's number; ``identificatie`` (``soort:waarde``) finds the one deelnemer with
     it; ``rol`` keeps deelnemers with a rolvervulling of that role on the peildatum; ``status`` is the
     status then.
     """
-    statement = _registered(peildatum).where(*await _filters(session, vraag, peildatum))
+    statement = registered(peildatum).where(*await _filters(session, vraag, peildatum))
     total = await session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    order: list[ColumnElement[Any]] = []
+    if sortering.kolom != "naam" or sortering.aflopend:
+        column = SORTEERBAAR.get(sortering.kolom, Deelnemer.zoeknaam)
+        order.append((column.desc() if sortering.aflopend else column.asc()).nulls_last())
     rows = await session.execute(
-        statement.order_by(Deelnemer.zoeknaam, Deelnemer.id).offset(paging.offset).limit(paging.page_size)
+        statement.order_by(*order, Deelnemer.zoeknaam, Deelnemer.id)
+        .offset(paging.offset)
+        .limit(paging.page_size)
     )
     return await _schemas(session, list(rows.tuples()), peildatum, volledig=volledig), total
 
@@ -574,53 +598,3 @@ async def _why_no_rolvervulling(
     if later is not None:
         return f"{base}; een rolvervulling begint op {later.isoformat()}."
     return f"{base}: er is geen rolvervulling."
-
-
-# --- dienstverleners ---------------------------------------------------------------------------------
-
-
-async def list_dienstverleners(
-    session: AsyncSession, peildatum: Peildatum, paging: PageRequest
-) -> tuple[list[schemas.Dienstverlener], int]:
-    """The actieve deelnemers holding the dienstverlener role on the peildatum, by name, each with the
-    duties it supports and the deelnemers it supports then."""
-    statement = (
-        _registered(peildatum)
-        .add_columns(Rolvervulling.geldig_van)
-        .join(
-            Rolvervulling,
-            and_(
-                Rolvervulling.deelnemer_id == Deelnemer.id,
-                Rolvervulling.rol_code == DIENSTVERLENER,
-                covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, peildatum.datum),
-            ),
-        )
-        .where(Statusperiode.status == DeelnemerStatus.ACTIEF.value)
-    )
-    total = await session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    rows = list(
-        (
-            await session.execute(
-                statement.order_by(Deelnemer.zoeknaam, Deelnemer.id)
-                .offset(paging.offset)
-                .limit(paging.page_size)
-            )
-        ).tuples()
-    )
-    context = await _load_context(session, [d for d, _, _ in rows], peildatum, volledig=False)
-    result = []
-    for deelnemer, _status, sinds in rows:
-        relaties = [r for r in context.relaties if r.dienstverlener_id == deelnemer.id]
-        result.append(
-            schemas.Dienstverlener(
-                id=deelnemer.id,
-                naam=deelnemer.naam,
-                identificaties=identificaties_of(deelnemer),
-                website=deelnemer.website,
-                regio=deelnemer.regio,
-                dienstverlener_sinds=sinds,
-                taken=sorted({code for r in relaties for code in r.taken}),
-                ondersteunt=[ondersteuning_schema(r, context.partijen) for r in relaties],
-            )
-        )
-    return result, total

@@ -16,9 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.audit.services import Actor, audited_write
 from registry.clock import Clock
 from registry.errors import InvalidParam, InvalidTransition, NotFound, ValidationFailed
+from registry.ledenadministratie import schemas
 from registry.ledenadministratie.catalogus import DIENSTVERLENER, catalogus_rol
 from registry.ledenadministratie.errors import ConflictingInput
 from registry.ledenadministratie.models import (
+    Deelnemer,
     DeelnemerStatus,
     Ondersteuningsrelatie,
     Rolvervulling,
@@ -26,6 +28,7 @@ from registry.ledenadministratie.models import (
 )
 from registry.ledenadministratie.peildatum import AMSTERDAM
 from registry.ledenadministratie.schemas import Beeindiging, OndersteuningsrelatieCreate
+from registry.ledenadministratie.services.lookup import ondersteuning_schema
 from registry.ledenadministratie.services.queries import covers, get_deelnemer_by_id, overlaps
 from registry.ledenadministratie.services.rolvervullingen import (
     RELATIE_ENTITY,
@@ -160,3 +163,27 @@ async def end_ondersteuningsrelatie(
             raise ValidationFailed(problems)
         close_ondersteuningsrelatie(tx, relatie, data.einddatum, data.reden.strip())
     return relatie
+
+
+async def ondersteuningsrelaties_van(
+    session: AsyncSession, deelnemer_id: uuid.UUID
+) -> tuple[list[schemas.Ondersteuning], list[schemas.Ondersteuning]]:
+    """Every ondersteuningsrelatie of a deelnemer, ended ones too, newest first: those in which it is
+    supported (``ondersteund door``) and those in which it is the dienstverlener (``ondersteunt``)."""
+    relaties = list(
+        await session.scalars(
+            select(Ondersteuningsrelatie)
+            .where(
+                (Ondersteuningsrelatie.deelnemer_id == deelnemer_id)
+                | (Ondersteuningsrelatie.dienstverlener_id == deelnemer_id)
+            )
+            .order_by(Ondersteuningsrelatie.geldig_van.desc(), Ondersteuningsrelatie.created_at.desc())
+        )
+    )
+    ids = {r.deelnemer_id for r in relaties} | {r.dienstverlener_id for r in relaties}
+    partijen = {d.id: d for d in await session.scalars(select(Deelnemer).where(Deelnemer.id.in_(ids)))}
+    items = [(relatie, ondersteuning_schema(relatie, partijen)) for relatie in relaties]
+    return (
+        [item for relatie, item in items if relatie.deelnemer_id == deelnemer_id],
+        [item for relatie, item in items if relatie.dienstverlener_id == deelnemer_id],
+    )

@@ -1,0 +1,52 @@
+"""The ledenadministratie's answer to the catalogue's question "which deelnemers fill this role?"
+(:mod:`roles.invulling`), registered from :mod:`registry.ledenadministratie.routes`.
+
+Only public facts are given: the names of the actieve deelnemers holding the role on the day asked,
+and for a dienstverlening role the link to the deelnemer's entry on the public list of dienstverleners.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.ledenadministratie.models import Deelnemer, DeelnemerStatus, Rolvervulling, Statusperiode
+from registry.ledenadministratie.peildatum import Peildatum
+from registry.ledenadministratie.services.dienstverleners import DIENSTVERLENING_ROLLEN
+from registry.ledenadministratie.services.lookup import registered
+from registry.ledenadministratie.services.queries import covers
+from roles.invulling import Invuller, Invulling
+
+
+def _publieke_vermelding(deelnemer: Deelnemer) -> str:
+    """The deelnemer on the public list of dienstverleners, found by its first identificatie."""
+    zoek = f"{deelnemer.identificaties[0].soort}:{deelnemer.identificaties[0].waarde}"
+    return f"/dienstverleners?{urlencode({'zoek': zoek})}#dienstverlener-{deelnemer.id}"
+
+
+async def deelnemers_met_rol(session: AsyncSession, rol_code: str, peildatum: date, limit: int) -> Invulling:
+    """The actieve deelnemers holding ``rol_code`` on ``peildatum``: the first ``limit`` by name, and
+    how many in all."""
+    moment = Peildatum.on(peildatum)
+    statement = registered(moment).where(
+        Statusperiode.status == DeelnemerStatus.ACTIEF.value,
+        Deelnemer.id.in_(
+            select(Rolvervulling.deelnemer_id).where(
+                Rolvervulling.rol_code == rol_code,
+                covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, moment.datum),
+            )
+        ),
+    )
+    totaal = await session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    deelnemers = await session.scalars(statement.order_by(Deelnemer.zoeknaam, Deelnemer.id).limit(limit))
+    publiek = rol_code in DIENSTVERLENING_ROLLEN
+    return Invulling(
+        invullers=[
+            Invuller(naam=d.naam, href=_publieke_vermelding(d) if publiek and d.identificaties else None)
+            for d in deelnemers
+        ],
+        totaal=int(totaal),
+    )
