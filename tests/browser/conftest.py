@@ -8,8 +8,8 @@
 - ``in_live_database``: run async work with a session on the live server's database;
 - ``demo_register``: the demo data (``stelsel demo``) loaded into that database, once per run;
 - ``concept_release``: a concept release of the catalogue in it, to edit;
-- ``page_as``: a page logged in as the demo account of an account role (each role logs in once
-  per run; later pages reuse its cookies).
+- ``page_as``: the page of the demo account of an account role, or of nobody; kept for the run
+  (each role logs in once), with axe-core preloaded.
 
 Every test here is marked ``browser``; without ``/usr/bin/chromium`` they are skipped with a reason.
 """
@@ -43,6 +43,7 @@ from registry.demo import DemoContext, load_demo
 from registry.settings import Settings
 from registry.signing import KeyRing
 from roles import services as catalogus
+from tests.browser.page_checks import AXE_SCRIPT
 from tests.conftest import TEST_SECRET
 from tests.verklaringen.factories import FakePdfRenderer
 from verklaringen import demo as verklaringen_demo
@@ -278,6 +279,7 @@ def demo_login_state(browser: Any, live_server: str, demo_register: DemoRegister
     def state(role: str) -> Any:
         if role not in states:
             context = browser.new_context(base_url=live_server, locale="nl-NL")
+            context.set_default_timeout(5_000)
             try:
                 page = context.new_page()
                 log_in(page, accounts[role], DEMO_PASSWORD)
@@ -293,8 +295,6 @@ def demo_login_state(browser: Any, live_server: str, demo_register: DemoRegister
 @pytest.fixture(scope="session")
 def role_pages(browser: Any, live_server: str, demo_login_state: Callable[[str], Any]) -> Iterator[PageAs]:
     """One page per account role for the whole run (see ``page_as``), with axe-core preloaded."""
-    from tests.browser.page_checks import AXE_SCRIPT
-
     contexts: list[Any] = []
     pages: dict[str | None, Any] = {}
 
