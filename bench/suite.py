@@ -256,6 +256,12 @@ class Suite:
             )
             self.results["registers"][self.names[size_name]] = _register_summary(workload)
             growth[str(self.sizes[size_name])] = growth_entry(register, self.seconds, workload)
+            if size_name == "large":  # the plans must stay indexed at the largest size too
+                found = explain.explain(register)
+                self.explain_ok &= explain.report(found)
+                self.results.setdefault("explain", {})[f"SQLite at {self.sizes['large']:,}"] = (
+                    explain.summary(found)
+                )
         reference = self.results["configurations"].get("sqlite-1w", {})
         if "lookup" in reference.get("scenarios", {}):
             growth[str(self.sizes["reference"])] = {
