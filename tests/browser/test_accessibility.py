@@ -10,6 +10,7 @@ after a failed submit, a concept release, a verklaring waiting for a signature) 
 
 from __future__ import annotations
 
+import random
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from registry.accounts.demo import DEMO_DEELNEMER_KVK
 from registry.accounts.permissions import AccountRole
 from registry.audit.services import Actor
 from registry.clock import SystemClock
+from registry.ledenadministratie.identifiers import IdentificatieSoort, generate_valid
 from tests.browser.conftest import DemoRegister, InLiveDatabase, MakeAccount, PageAs, log_in
 from tests.browser.page_checks import AXE_SCRIPT, check_page
 from tests.browser.process import Behandelaars, aanmelding, tot_verklaring
@@ -348,6 +350,22 @@ def test_lists_filtered_and_paged(page_as: PageAs) -> None:
     ):
         visit(page, path)
         assert_accessible(page, path)
+
+
+def test_the_report_of_an_import_file(page_as: PageAs, demo_register: DemoRegister) -> None:
+    page = page_as("stelselbeheerder")
+    kvk = generate_valid(IdentificatieSoort.KVK, random.Random(secrets.randbits(32))).waarde
+    files = {
+        400: "naam;soort;identificaties\nZonder nummer B.V.;gemeente;kvk:123\n;onbekend;\n",
+        200: f"naam;soort;identificaties\nToegankelijk Ingelezen B.V.;gemeente;kvk:{kvk}\n",
+    }
+    for status, text in files.items():
+        visit(page, "/beheer/deelnemers/import")
+        page.locator("#bestand").set_input_files(
+            files=[{"name": "deelnemers.csv", "mimeType": "text/csv", "buffer": text.encode()}]
+        )
+        assert submit(page, page.get_by_role("button", name="Controleren")) == status
+        assert_accessible(page, f"the report of an import file (HTTP {status})")
 
 
 def test_a_new_api_client_and_its_token(page_as: PageAs) -> None:

@@ -10,12 +10,16 @@ Each page is opened with the Content-Security-Policy switched off (``bypass_csp`
 would stop an inline script even if a template forgot to escape, so only with it off does a test
 show that the escaping holds on its own. A page passes when ``window.__xss`` is still undefined,
 no element the payloads would create exists, and each expected text is shown literally.
-The verklaring's PDF is checked as text (pdftotext) and its HTML source as escaped.
+The verklaring's PDF is checked as text (pdftotext) and its HTML source as escaped; searches, forms
+shown again with their errors and a CSV import echo what was sent as text.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import random
 import re
 import secrets
 import shutil
@@ -36,6 +40,7 @@ from registry.accounts.services import create_api_client, create_user, principal
 from registry.audit.models import AuditEvent
 from registry.audit.services import Actor
 from registry.clock import FixedClock, SystemClock
+from registry.ledenadministratie.identifiers import IdentificatieSoort, generate_valid
 from registry.settings import Settings
 from registry.signing import KeyRing
 from roles import editing
@@ -420,6 +425,7 @@ PAGES = [
     Row("publiek", "/catalogus/rollen/dienstverlener", ("duty_tekst",)),
     # the organisation's contact person
     Row("contact", "/profiel", ("contact_display_name",)),
+    Row("contact", "/mijn-organisatie", ("contact_display_name", "organisatie", "contact")),
     Row("contact", "/verklaringen/te-ondertekenen", ("contact_display_name",)),
     Row("contact", "/verklaringen/{ter_ondertekening}/ondertekenen", ("organisatie",)),
     # beheer
@@ -486,14 +492,19 @@ def test_every_audit_event_of_the_payloads_shows_them_as_text(
 # Input sent back in the answer: search and filter fields, and forms shown again with their errors.
 # (query parameter, value): the value is sent and must come back as the field's text.
 REFLECTED = [
-    ("/beheer/deelnemers", "zoek", f"{SVG}{SCRIPT}"),
-    ("/beheer/audit", "actor", f"{SVG}{SCRIPT}"),
+    ("publiek", "/dienstverleners", "zoek", f"{SVG}{SCRIPT}"),
+    ("stelselbeheerder", "/beheer/deelnemers", "zoek", f"{SVG}{SCRIPT}"),
+    ("stelselbeheerder", "/beheer/audit", "actor", f"{SVG}{SCRIPT}"),
 ]
 
 
-@pytest.mark.parametrize(("path", "name", "value"), REFLECTED, ids=[f"{p}?{n}" for p, n, _ in REFLECTED])
-def test_a_search_shows_the_payload_as_text(pages: dict[str, Any], path: str, name: str, value: str) -> None:
-    page = pages["stelselbeheerder"]
+@pytest.mark.parametrize(
+    ("viewer", "path", "name", "value"), REFLECTED, ids=[f"{p}?{n}" for _, p, n, _ in REFLECTED]
+)
+def test_a_search_shows_the_payload_as_text(
+    pages: dict[str, Any], viewer: str, path: str, name: str, value: str
+) -> None:
+    page = pages[viewer]
 
     response = page.goto(f"{path}?{name}={quote(value)}")
 
@@ -551,6 +562,43 @@ def test_a_deelnemer_registered_through_the_form_shows_the_payloads_as_text(page
     page.wait_for_url(re.compile(r"/beheer/deelnemers/[0-9a-f-]{36}$"))
     # Whatever the website became, it is no javascript: link (the inspection looks for one).
     problems += problems_on(page, "the new deelnemer's page", [naam, SVG, functie])
+
+    assert not problems, "\n".join(problems)
+
+
+def _csv(naam: str, identificatie: str) -> bytes:
+    """An import file of one deelnemer, whose contact person has payloads for name and function."""
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=";")
+    writer.writerow(["naam", "soort", "identificaties", "contact_naam", "contact_functie", "contact_email"])
+    writer.writerow([naam, "gemeente", identificatie, SVG, IMG, "ingelezen@hackbaar.example"])
+    return text.getvalue().encode()
+
+
+def test_an_imported_file_shows_the_payloads_as_text(pages: dict[str, Any]) -> None:
+    page = pages["stelselbeheerder"]
+    bestandsnaam = f"{IMG}.csv"
+    naam = f"Ingelezen {SCRIPT} B.V."
+    kvk = generate_valid(IdentificatieSoort.KVK, random.Random(secrets.randbits(32))).waarde
+    problems: list[str] = []
+
+    for inhoud, status in (
+        (_csv(naam, f"kvk:{IMG}"), 400),
+        (_csv(naam, f"kvk:{kvk}"), 200),
+    ):
+        page.goto("/beheer/deelnemers/import")
+        page.locator("#bestand").set_input_files(
+            files=[{"name": bestandsnaam, "mimeType": "text/csv", "buffer": inhoud}]
+        )
+        with page.expect_response(lambda response: response.request.method == "POST") as posted:
+            page.get_by_role("button", name="Controleren").click()
+        page.wait_for_load_state()
+        assert posted.value.status == status, page.locator("main").inner_text()
+        problems += problems_on(page, f"the import report (HTTP {status})", [bestandsnaam] * (status == 200))
+
+    page.get_by_role("button", name=re.compile("^Toch importeren")).click()
+    page.wait_for_url(re.compile(r"/beheer/deelnemers\?status=aangemeld"))
+    problems += problems_on(page, "the deelnemers after the import", [bestandsnaam, naam])
 
     assert not problems, "\n".join(problems)
 
