@@ -1,5 +1,6 @@
 """What the accessibility tests check on any page: axe-core's WCAG 2.1 A/AA rules, the page
-language, English words in the interface, and the focus indicator of the focused element."""
+language, a title that names the page, English words in the interface, and the focus indicator of
+the focused element."""
 
 from __future__ import annotations
 
@@ -107,8 +108,8 @@ _CONTENT_MARKUP = """() => {
 
 
 def check_page(page: Any, where: str, axe_checked: set[str] | None = None) -> list[str]:
-    """Everything wrong with the page as it is now: axe violations, a language other than Dutch,
-    English interface words. Empty when the page is fine.
+    """Everything wrong with the page as it is now: axe violations, a language other than Dutch, a
+    title without the page's own part, English interface words. Empty when the page is fine.
 
     With ``axe_checked`` (markup already checked by axe, collected over earlier calls), axe is
     skipped when the page's content (breadcrumbs, side navigation and main, without CSRF tokens) is
@@ -118,6 +119,9 @@ def check_page(page: Any, where: str, axe_checked: set[str] | None = None) -> li
     problems: list[str] = []
     if page_language(page) != "nl":
         problems.append(f"{where}: <html lang> is {page_language(page)!r}, not 'nl'")
+    title = page.title()
+    if not title.endswith(" — Stelselregister") or not title.removesuffix(" — Stelselregister").strip():
+        problems.append(f"{where}: the title {title!r} does not say what the page is (WCAG 2.4.2)")
     english = english_interface_words(page)
     if english:
         problems.append(f"{where}: English in the interface: {english}")

@@ -454,6 +454,7 @@ def test_the_page_check_notices_what_it_looks_for(page_as: PageAs) -> None:
     page.evaluate(
         """() => {
           document.documentElement.lang = "en";
+          document.title = " — Stelselregister";
           const main = document.querySelector("main");
           main.append(document.createElement("img"));
           const button = document.createElement("button");
@@ -466,6 +467,7 @@ def test_the_page_check_notices_what_it_looks_for(page_as: PageAs) -> None:
     problems = "\n".join(check_page(page, "/verifieer, spoiled"))
 
     assert "<html lang> is 'en'" in problems
+    assert "does not say what the page is" in problems
     assert "English in the interface: ['Submit']" in problems
     assert "image-alt" in problems
     assert "label" in problems
