@@ -243,3 +243,24 @@ def test_the_focus_check_notices_an_element_without_a_focus_indicator(page_as: P
     assert len(problems) == 1
     assert "Toegankelijkheid" in problems[0]
     assert "shows no focus indicator" in problems[0]
+
+
+@pytest.mark.usefixtures("demo_register")
+def test_after_a_failed_submit_the_error_summary_leads_to_each_field(page_as: PageAs) -> None:
+    page = page_as(None)
+    page.goto("/aanmelden")
+    page.locator("#organisatie").press("Enter")
+    page.wait_for_selector(".stelsel-error-summary")
+
+    assert page.evaluate("() => document.activeElement.classList.contains('stelsel-error-summary')")
+    links = page.locator(".stelsel-error-summary a")
+    targets = links.evaluate_all("links => links.map(link => link.getAttribute('href').slice(1))")
+    assert len(targets) >= 3
+    reached = []
+    for position in range(1, len(targets) + 1):
+        page.locator(".stelsel-error-summary").focus()
+        for _ in range(position):
+            page.keyboard.press("Tab")  # to the link of this error
+        page.keyboard.press("Enter")
+        reached.append(page.evaluate("() => document.activeElement.id"))
+    assert reached == targets
