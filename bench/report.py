@@ -197,7 +197,8 @@ def _header(results: dict[str, Any]) -> list[str]:
         "# Benchmark results",
         "",
         f"Run of {results['date']} with `make {results.get('make_target', 'bench')}` "
-        f"({results.get('seconds_per_run', '?')} s per wrk run, 32 connections, 2 wrk threads).",
+        f"({results.get('seconds_per_run', '?')} s per wrk run, 32 connections, 2 wrk threads)"
+        + (f"; steps run again with `--only` at {results['resumed']}." if results.get("resumed") else "."),
         "",
         f"Machine: {machine['nproc']} cores ({machine['cpu']}), {machine['memory_gb']} GB memory, "
         f"Python {machine['python']}, SQLite {machine['sqlite']}, {machine.get('postgresql')}; "
