@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,10 +40,10 @@ class Invulling:
 
 
 class InvullingProvider(Protocol):
-    """Answers "which deelnemers hold role ``rol_code`` on ``peildatum``?", the first ``limit`` by name."""
+    """Answers "which deelnemers hold role ``rol_code`` at ``moment``?", the first ``limit`` by name."""
 
     async def __call__(
-        self, session: AsyncSession, rol_code: str, peildatum: date, limit: int
+        self, session: AsyncSession, rol_code: str, moment: datetime, limit: int
     ) -> Invulling: ...
 
 
@@ -57,12 +57,12 @@ def register_invulling_provider(provider: InvullingProvider) -> None:
 
 
 async def invulling_van(
-    session: AsyncSession, rol_code: str, peildatum: date, limit: int = 25
+    session: AsyncSession, rol_code: str, moment: datetime, limit: int = 25
 ) -> Invulling | None:
-    """The deelnemers holding the role, or ``None`` when no provider is registered."""
+    """The deelnemers holding the role at ``moment``, or ``None`` when no provider is registered."""
     if _registered is None:
         return None
-    return await _registered(session, rol_code, peildatum, limit)
+    return await _registered(session, rol_code, moment, limit)
 
 
 @contextmanager

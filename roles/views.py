@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from litestar import Request, get
 from litestar.params import FromPath, QueryParameter
@@ -64,7 +63,6 @@ DUTY_KOLOMMEN = (
 )
 
 ReleaseQuery = Annotated[str | None, QueryParameter(name="release", required=False, max_length=64)]
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")  # the role page shows who holds the role on this day here
 
 
 def may_read_concepts(request: Request[Any, Any, Any]) -> bool:
@@ -149,7 +147,7 @@ async def rol(
             "rolnamen": {r.code: r.naam for r in rollen},
             "relatiesoorten": RELATIESOORTEN,
             "roltypen": {code: titel for code, titel, _ in ROLTYPEN},
-            "houders": await invulling_van(db_session, found.code, clock.now().astimezone(AMSTERDAM).date()),
+            "houders": await invulling_van(db_session, found.code, clock.now()),
         },
     )
 

@@ -157,9 +157,12 @@ class _Verslag:
 
     def af(self) -> Importverslag:
         return Importverslag(
-            regels=self.regels, aangemeld=0 if self.problemen else self.aangemeld, proef=self.proef,
-            problemen=self.problemen, weggelaten=self.weggelaten,
-        )  # fmt: skip
+            regels=self.regels,
+            aangemeld=0 if self.problemen or self.proef else self.aangemeld,
+            proef=self.proef,
+            problemen=self.problemen,
+            weggelaten=self.weggelaten,
+        )
 
 
 # --- reading the file --------------------------------------------------------------------------------

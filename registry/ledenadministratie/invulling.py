@@ -1,13 +1,14 @@
 """The ledenadministratie's answer to the catalogue's question "which deelnemers fill this role?"
 (:mod:`roles.invulling`), registered from :mod:`registry.ledenadministratie.routes`.
 
-Only public facts are given: the names of the actieve deelnemers holding the role on the day asked,
-and for a dienstverlening role the link to the deelnemer's entry on the public list of dienstverleners.
+Only public facts are given: the names of the deelnemers actief at the moment asked and holding the
+role on its date, and for a dienstverlening role the link to the deelnemer's entry on the public list
+of dienstverleners.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select
@@ -27,16 +28,16 @@ def _publieke_vermelding(deelnemer: Deelnemer) -> str:
     return f"/dienstverleners?{urlencode({'zoek': zoek})}#dienstverlener-{deelnemer.id}"
 
 
-async def deelnemers_met_rol(session: AsyncSession, rol_code: str, peildatum: date, limit: int) -> Invulling:
-    """The actieve deelnemers holding ``rol_code`` on ``peildatum``: the first ``limit`` by name, and
-    how many in all."""
-    moment = Peildatum.on(peildatum)
-    statement = registered(moment).where(
+async def deelnemers_met_rol(session: AsyncSession, rol_code: str, moment: datetime, limit: int) -> Invulling:
+    """The deelnemers actief at ``moment`` and holding ``rol_code`` on its date: the first ``limit``
+    by name, and how many in all."""
+    peildatum = Peildatum.at(moment)
+    statement = registered(peildatum).where(
         Statusperiode.status == DeelnemerStatus.ACTIEF.value,
         Deelnemer.id.in_(
             select(Rolvervulling.deelnemer_id).where(
                 Rolvervulling.rol_code == rol_code,
-                covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, moment.datum),
+                covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, peildatum.datum),
             )
         ),
     )
