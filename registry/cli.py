@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from registry.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
 
@@ -33,6 +36,27 @@ def settings_of(ctx: click.Context) -> Settings:
             ctx.exit(2)
     settings: Settings = root["settings"]
     return settings
+
+
+def run_with_session(ctx: click.Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` with a session on the configured database, for a domain's command.
+
+    Domain modules import this inside their command functions: the command line imports them while
+    it starts.
+    """
+    from registry.database import create_engine, create_session_factory
+
+    settings = settings_of(ctx)
+
+    async def run() -> T:
+        engine = create_engine(settings)
+        try:
+            async with create_session_factory(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return run_async(run())
 
 
 class _SettingsView(dict[str, Any]):

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit.services import Actor
 from registry.clock import SystemClock
-from registry.database import create_engine, create_session_factory
 from registry.ledenadministratie import export
 from registry.ledenadministratie.importer import aantal, import_deelnemers
 from registry.ledenadministratie.schemas import Importverslag
@@ -23,17 +21,9 @@ T = TypeVar("T")
 
 
 def _run(ctx: click.Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    settings: Any = ctx.obj["settings"]
+    from registry.cli import run_with_session  # the command line imports this module as it starts
 
-    async def run() -> T:
-        engine = create_engine(settings)
-        try:
-            async with create_session_factory(engine)() as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+    return run_with_session(ctx, work)
 
 
 def verslag_tekst(verslag: Importverslag) -> list[str]:
@@ -103,17 +93,14 @@ def export_group() -> None:
 def export_deelnemers_command(ctx: click.Context, formaat: str, output: Path | None) -> None:
     """Write the whole register of deelnemers as CSV or JSON, streamed."""
 
-    async def work(session: AsyncSession) -> int:
-        count = 0
-        target = output.open("w", encoding="utf-8", newline="") if output else None
+    async def work(session: AsyncSession) -> None:
+        target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:
             async for chunk in export.export_deelnemers(session, formaat):
-                (target or sys.stdout).write(chunk)
-                count += chunk.count("\n") if formaat == "csv" else 0
+                target.write(chunk)
         finally:
-            if target is not None:
+            if output is not None:
                 target.close()
-        return count
 
     _run(ctx, work)
     if output is not None:

@@ -14,11 +14,10 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.ledenadministratie.models import Deelnemer, DeelnemerStatus, Rolvervulling, Statusperiode
+from registry.ledenadministratie.models import Deelnemer
 from registry.ledenadministratie.peildatum import Peildatum
 from registry.ledenadministratie.services.dienstverleners import DIENSTVERLENING_ROLLEN
-from registry.ledenadministratie.services.lookup import registered
-from registry.ledenadministratie.services.queries import covers
+from registry.ledenadministratie.services.lookup import actieve_houders
 from roles.invulling import Invuller, Invulling
 
 
@@ -32,15 +31,7 @@ async def deelnemers_met_rol(session: AsyncSession, rol_code: str, moment: datet
     """The deelnemers actief at ``moment`` and holding ``rol_code`` on its date: the first ``limit``
     by name, and how many in all."""
     peildatum = Peildatum.at(moment)
-    statement = registered(peildatum).where(
-        Statusperiode.status == DeelnemerStatus.ACTIEF.value,
-        Deelnemer.id.in_(
-            select(Rolvervulling.deelnemer_id).where(
-                Rolvervulling.rol_code == rol_code,
-                covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, peildatum.datum),
-            )
-        ),
-    )
+    statement = actieve_houders([rol_code], peildatum)
     totaal = await session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     deelnemers = await session.scalars(statement.order_by(Deelnemer.zoeknaam, Deelnemer.id).limit(limit))
     publiek = rol_code in DIENSTVERLENING_ROLLEN

@@ -20,9 +20,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+if TYPE_CHECKING:
+    from registry.ledenadministratie.models import Deelnemer
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,17 @@ class Verklaringvraag:
     identificaties: tuple[str, ...]
     rol_code: str
     geldig_van: date
+
+    @classmethod
+    def over(cls, referentie: str, deelnemer: Deelnemer, rol_code: str, geldig_van: date) -> Verklaringvraag:
+        """The question about ``referentie`` for this deelnemer (with its identificaties)."""
+        return cls(
+            referentie=referentie,
+            deelnemer_id=deelnemer.id,
+            identificaties=tuple(f"{i.soort}:{i.waarde}" for i in deelnemer.identificaties),
+            rol_code=rol_code,
+            geldig_van=geldig_van,
+        )
 
 
 @dataclass(frozen=True, slots=True)

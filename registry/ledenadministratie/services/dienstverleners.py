@@ -37,6 +37,7 @@ from registry.ledenadministratie.peildatum import Peildatum
 from registry.ledenadministratie.services.lookup import (
     FilterProblem,
     RolNamen,
+    actieve_houders,
     adres_of,
     identificaties_of,
     load_context,
@@ -45,7 +46,7 @@ from registry.ledenadministratie.services.lookup import (
     rolvervulling_schema,
     zoek_filter,
 )
-from registry.ledenadministratie.services.queries import covers, get_deelnemer_by_id
+from registry.ledenadministratie.services.queries import covers, get_deelnemer_by_id, houder_van
 from registry.ledenadministratie.verklaringcheck import Verklaringvraag, registered_verklaring_check
 
 GTK_BEHEERDER = "gtk-beheerder"
@@ -93,14 +94,7 @@ async def _filters(
             InvalidParam("rol", f"Kies een rol van dienstverlening: {', '.join(DIENSTVERLENING_ROLLEN)}.")
         )
     rollen = (rol,) if rol in DIENSTVERLENING_ROLLEN else DIENSTVERLENING_ROLLEN
-    conditions.append(
-        Deelnemer.id.in_(
-            select(Rolvervulling.deelnemer_id).where(
-                Rolvervulling.rol_code.in_(rollen),
-                covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, peildatum.datum),
-            )
-        )
-    )
+    conditions.append(houder_van(rollen, peildatum.datum))
     if zoek := vraag.zoek.strip():
         try:
             conditions.append(await zoek_filter(zoek, session.bind.dialect.name))
@@ -141,14 +135,7 @@ async def verklaringstand(
     toelichting: str | None = "Verklaringen kunnen nu niet worden gecontroleerd."
     if check is not None:
         oordeel = await check(
-            session,
-            Verklaringvraag(
-                referentie=nummer,
-                deelnemer_id=deelnemer.id,
-                identificaties=tuple(f"{i.soort}:{i.waarde}" for i in deelnemer.identificaties),
-                rol_code=rolvervulling.rol_code,
-                geldig_van=peildatum.datum,
-            ),
+            session, Verklaringvraag.over(nummer, deelnemer, rolvervulling.rol_code, peildatum.datum)
         )
         geldig, toelichting = oordeel.geldig, oordeel.reden
     return schemas.Verklaringstand(
@@ -252,15 +239,7 @@ async def dienstverlener_keuzes(
 ) -> list[tuple[str, str]]:
     """``(reference, naam)`` of the first ``limit`` holders of the dienstverlener role by name, for a
     choice list; the reference is the first identificatie (``kvk:…``), or the id."""
-    statement = registered(peildatum).where(
-        Statusperiode.status == DeelnemerStatus.ACTIEF.value,
-        Deelnemer.id.in_(
-            select(Rolvervulling.deelnemer_id).where(
-                Rolvervulling.rol_code == DIENSTVERLENER,
-                covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, peildatum.datum),
-            )
-        ),
-    )
+    statement = actieve_houders([DIENSTVERLENER], peildatum)
     deelnemers = await session.scalars(statement.order_by(Deelnemer.zoeknaam, Deelnemer.id).limit(limit))
     return [
         (

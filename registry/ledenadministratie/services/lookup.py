@@ -35,7 +35,7 @@ from registry.ledenadministratie.models import (
 )
 from registry.ledenadministratie.naam import fold
 from registry.ledenadministratie.peildatum import Peildatum
-from registry.ledenadministratie.services.queries import covers, find_deelnemer, status_at
+from registry.ledenadministratie.services.queries import covers, find_deelnemer, houder_van, status_at
 
 # --- conversion --------------------------------------------------------------------------------------
 
@@ -388,12 +388,7 @@ async def _rol_filter(session: AsyncSession, code: str, peildatum: Peildatum) ->
         bekend = True
     if not bekend:
         raise FilterProblem(InvalidParam("rol", f"De catalogus kent geen rol '{code}'.", "unknown-role"))
-    return Deelnemer.id.in_(
-        select(Rolvervulling.deelnemer_id).where(
-            Rolvervulling.rol_code == code,
-            covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, peildatum.datum),
-        )
-    )
+    return houder_van([code], peildatum.datum)
 
 
 async def _filters(
@@ -422,6 +417,13 @@ async def _filters(
     if problems:
         raise ValidationFailed(problems)
     return conditions
+
+
+def actieve_houders(rollen: Sequence[str], peildatum: Peildatum) -> Select[tuple[Deelnemer, str]]:
+    """Deelnemers actief at the peildatum that hold one of ``rollen`` on its date."""
+    return registered(peildatum).where(
+        Statusperiode.status == DeelnemerStatus.ACTIEF.value, houder_van(rollen, peildatum.datum)
+    )
 
 
 def registered(peildatum: Peildatum) -> Select[tuple[Deelnemer, str]]:

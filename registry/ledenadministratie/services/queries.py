@@ -7,6 +7,7 @@ Every as-of condition is a range test on indexed columns: a period ``[van, tot)`
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from registry.errors import NotFound, ValidationFailed
 from registry.ledenadministratie.identifiers import InvalidIdentificatie, parse_identificatie
-from registry.ledenadministratie.models import Deelnemer, DeelnemerIdentificatie, Statusperiode
+from registry.ledenadministratie.models import Deelnemer, DeelnemerIdentificatie, Rolvervulling, Statusperiode
 
 
 def covers(
@@ -32,6 +33,16 @@ def overlaps(
     """The period ``[van, tot)`` shares at least one day with ``[start, end)``."""
     ends_after_start = or_(tot.is_(None), tot > start)
     return ends_after_start if end is None else and_(van < end, ends_after_start)
+
+
+def houder_van(rollen: Sequence[str], datum: date) -> ColumnElement[bool]:
+    """The deelnemer holds one of ``rollen`` on ``datum`` (a rolvervulling covers it)."""
+    return Deelnemer.id.in_(
+        select(Rolvervulling.deelnemer_id).where(
+            Rolvervulling.rol_code.in_(rollen),
+            covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, datum),
+        )
+    )
 
 
 async def status_at(session: AsyncSession, deelnemer_id: uuid.UUID, moment: datetime) -> Statusperiode | None:

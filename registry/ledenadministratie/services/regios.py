@@ -13,8 +13,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit.models import AuditHead
-from registry.ledenadministratie.models import Deelnemer, DeelnemerStatus, Rolvervulling
-from registry.ledenadministratie.services.queries import covers
+from registry.ledenadministratie.models import Deelnemer, DeelnemerStatus
+from registry.ledenadministratie.services.queries import houder_van
 
 _cache: dict[tuple[str, str, str], list[str]] = {}
 _MAX_ENTRIES = 64
@@ -45,13 +45,10 @@ async def regio_keuzes(session: AsyncSession) -> list[str]:
 async def regios_van_houders(session: AsyncSession, rollen: tuple[str, ...], datum: date) -> list[str]:
     """Every regio of a deelnemer that is actief now and holds one of ``rollen`` on ``datum``,
     alphabetically."""
-    houders = select(Rolvervulling.deelnemer_id).where(
-        Rolvervulling.rol_code.in_(rollen), covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, datum)
-    )
     statement = (
         select(Deelnemer.regio)
         .where(
-            Deelnemer.id.in_(houders),
+            houder_van(rollen, datum),
             Deelnemer.regio.is_not(None),
             Deelnemer.status == DeelnemerStatus.ACTIEF.value,
         )

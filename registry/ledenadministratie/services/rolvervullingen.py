@@ -163,16 +163,7 @@ async def grant_rolvervulling(
                 "Verklaringen kunnen nu niet worden gecontroleerd, dus een rol op basis van een verklaring "
                 "kan niet worden toegekend."
             )
-        oordeel = await check(
-            session,
-            Verklaringvraag(
-                referentie=referentie,
-                deelnemer_id=deelnemer.id,
-                identificaties=tuple(f"{i.soort}:{i.waarde}" for i in deelnemer.identificaties),
-                rol_code=rol.code,
-                geldig_van=data.geldig_van,
-            ),
-        )
+        oordeel = await check(session, Verklaringvraag.over(referentie, deelnemer, rol.code, data.geldig_van))
         if not oordeel.geldig:
             raise ValidationFailed.single(
                 "basis.referentie",

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, get
+from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 from litestar.response import Stream, Template
 
@@ -41,21 +42,28 @@ Taak = Annotated[str, QueryParameter(name="taak", max_length=80)]
 Regio = Annotated[str, QueryParameter(name="regio", max_length=200)]
 
 
-@get("/dienstverleners", opt=PUBLIC, include_in_schema=False)
+def provide_vraag(
+    zoek: Zoek = "", rol: Rol = "", taak: Taak = "", regio: Regio = ""
+) -> services.Dienstverlenervraag:
+    """The filters of the page and the downloads, from the query string."""
+    return services.Dienstverlenervraag(zoek=zoek, rol=rol, taak=taak, regio=regio)
+
+
+VRAAG = {"vraag": Provide(provide_vraag, sync_to_thread=False)}
+Vraag = NamedDependency[services.Dienstverlenervraag]
+
+
+@get("/dienstverleners", opt=PUBLIC, dependencies=VRAAG, include_in_schema=False)
 async def dienstverleners_page(
     request: Request[Any, Any, Any],
     db_session: DbSession,
     clock: AppClock,
     settings: AppSettings,
     paging: Paging,
-    zoek: Zoek = "",
-    rol: Rol = "",
-    taak: Taak = "",
-    regio: Regio = "",
+    vraag: Vraag,
 ) -> Template:
     """Who can support a deelnemer in taking part in the stelsel, with what, and whom they support now."""
     vandaag = Peildatum.at(clock.now())
-    vraag = services.Dienstverlenervraag(zoek=zoek, rol=rol, taak=taak, regio=regio)
     errors: dict[str, list[str]] = {}
     try:
         items, total = await services.list_dienstverleners(
@@ -64,7 +72,7 @@ async def dienstverleners_page(
     except ValidationFailed as exc:
         items, total, errors = [], 0, form_errors(exc)
     taken = await services.dienstverlening_taken(db_session)
-    filters = {"zoek": zoek, "rol": rol, "taak": taak, "regio": regio}
+    filters = {"zoek": vraag.zoek, "rol": vraag.rol, "taak": vraag.taak, "regio": vraag.regio}
     return page(
         request,
         "ledenadministratie/dienstverleners.html",
@@ -141,31 +149,23 @@ async def _download(
     )
 
 
-@get("/dienstverleners.csv", opt=PUBLIC, include_in_schema=False)
+@get("/dienstverleners.csv", opt=PUBLIC, dependencies=VRAAG, include_in_schema=False)
 async def dienstverleners_csv(
     request: Request[Any, Any, Any],
     clock: AppClock,
     settings: AppSettings,
-    zoek: Zoek = "",
-    rol: Rol = "",
-    taak: Taak = "",
-    regio: Regio = "",
+    vraag: Vraag,
 ) -> Stream:
-    vraag = services.Dienstverlenervraag(zoek=zoek, rol=rol, taak=taak, regio=regio)
     return await _download(request, vraag, "csv", settings.base_url, clock)
 
 
-@get("/dienstverleners.json", opt=PUBLIC, include_in_schema=False)
+@get("/dienstverleners.json", opt=PUBLIC, dependencies=VRAAG, include_in_schema=False)
 async def dienstverleners_json(
     request: Request[Any, Any, Any],
     clock: AppClock,
     settings: AppSettings,
-    zoek: Zoek = "",
-    rol: Rol = "",
-    taak: Taak = "",
-    regio: Regio = "",
+    vraag: Vraag,
 ) -> Stream:
-    vraag = services.Dienstverlenervraag(zoek=zoek, rol=rol, taak=taak, regio=regio)
     return await _download(request, vraag, "json", settings.base_url, clock)
 
 
