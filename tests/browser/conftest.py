@@ -17,6 +17,7 @@ Every test here is marked ``browser``; without ``/usr/bin/chromium`` they are sk
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 import threading
 import time
@@ -151,6 +152,25 @@ def page(browser: Any, live_server: str) -> Iterator[Any]:
         context.close()
 
 
+async def _own_deelnemer(session: AsyncSession) -> uuid.UUID:
+    """A registered organisation for a deelnemer-contact account to speak for."""
+    from registry.ledenadministratie import services
+    from registry.ledenadministratie.identifiers import IdentificatieSoort, generate_valid
+    from registry.ledenadministratie.schemas import DeelnemerCreate, IdentificatieInvoer
+
+    kvk = generate_valid(IdentificatieSoort.KVK, random.Random()).waarde
+    data = DeelnemerCreate(
+        naam=f"Browserorganisatie {kvk}",
+        soort="zorgaanbieder",
+        identificaties=[IdentificatieInvoer(soort="kvk", waarde=kvk)],
+        regio="Jeugdregio Voorbeeld",
+    )
+    deelnemer = await services.create_deelnemer(
+        session, data, actor=Actor.system("browsertest"), clock=SystemClock()
+    )
+    return deelnemer.id
+
+
 @pytest.fixture
 def make_account(browser_settings: Settings) -> MakeAccount:
     """Create a user directly in the live server's database; returns the e-mail address."""
@@ -162,13 +182,16 @@ def make_account(browser_settings: Settings) -> MakeAccount:
             engine = create_engine(browser_settings)
             try:
                 async with create_session_factory(engine)() as session:
+                    deelnemer_id = None
+                    if role == "deelnemer-contact":
+                        deelnemer_id = await _own_deelnemer(session)
                     await create_user(
                         session,
                         email=email,
                         display_name=name or f"Browser {role}",
                         role=role,
                         password=password,
-                        deelnemer_id=uuid.uuid4() if role == "deelnemer-contact" else None,
+                        deelnemer_id=deelnemer_id,
                         actor=Actor.system("browsertest"),
                         clock=SystemClock(),
                     )
