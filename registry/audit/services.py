@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit.models import GENESIS_HASH, AuditEvent, AuditHead
-from registry.bulk import Tabelschrijver
+from registry.bulk import OrderedIds, Tabelschrijver
 from registry.clock import Clock, SystemClock
 
 ActorKind = Literal["user", "api-client", "cli", "system", "anonymous"]
@@ -186,8 +186,9 @@ class WriteTransaction:
             "created_at": table.convert("created_at", self.now),
             "updated_at": table.convert("updated_at", self.now),
         }
+        ids, id_of = OrderedIds(), table.uuid_converter("id")
         for row in rows:
-            table.add(row, {"id": table.convert("id", uuid.uuid4()), **stamps})
+            table.add(row, {"id": id_of(ids.take()), **stamps})
         await table.flush(self.session)
 
     def chain_pending(self) -> Iterator[dict[str, Any]]:
