@@ -18,7 +18,8 @@ import operator
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import Table, insert
@@ -101,3 +102,24 @@ class Tabelschrijver:
 
 def _skipping_none(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda value: None if value is None else processor(value)
+
+
+@asynccontextmanager
+async def large_page_cache(session: AsyncSession, mebibytes: int = 64) -> AsyncIterator[None]:
+    """On SQLite, let the session's connection keep ``mebibytes`` of pages in memory within the block.
+
+    A long write that fills indexes all over (an import) then finds their pages in memory instead of
+    reading them back from the file; the connection's own setting returns afterwards. Other databases
+    size their caches themselves: nothing changes there.
+    """
+    connection = await session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    previous = (await connection.exec_driver_sql("PRAGMA cache_size")).scalar()
+    await connection.exec_driver_sql(f"PRAGMA cache_size = -{int(mebibytes) * 1024}")
+    try:
+        yield
+    finally:
+        connection = await session.connection()
+        await connection.exec_driver_sql(f"PRAGMA cache_size = {int(previous or -2000)}")

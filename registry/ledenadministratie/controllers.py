@@ -228,7 +228,8 @@ class LookupController(Controller):
         description=(
             "Alle wijzigingen aan deelnemers, rolvervullingen en ondersteuningsrelaties met een volgnummer "
             "groter dan `sinds`, oudste eerst, met alleen openbare gegevens. Bewaar het hoogste `seq` en "
-            "vraag de volgende keer vanaf daar." + SIGNED
+            "vraag de volgende keer vanaf daar. Een import van deelnemers uit een bestand is entiteit "
+            "`import`: `deelnemerIds` noemt de deelnemers die ze aanmeldde; haal die op." + SIGNED
         ),
     )
     async def list_wijzigingen(

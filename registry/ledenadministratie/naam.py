@@ -18,7 +18,8 @@ _NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 
 def normalise_naam(naam: str) -> str:
     """The stored form: NFC, trimmed, every run of whitespace one space."""
-    return _WHITESPACE.sub(" ", unicodedata.normalize("NFC", naam)).strip()
+    composed = naam if naam.isascii() else unicodedata.normalize("NFC", naam)  # ASCII is NFC already
+    return _WHITESPACE.sub(" ", composed).strip()
 
 
 def fold(text: str) -> str:

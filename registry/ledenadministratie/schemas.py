@@ -272,7 +272,8 @@ class Wijziging(Schema):
     """One change to the register, from the audit trail's gap-free sequence.
 
     ``gegevens`` holds the new values of the public fields that changed (never contact persons or
-    reasons).
+    reasons). An import of deelnemers from a file is entity ``import``: ``deelnemerIds`` names the
+    deelnemers it registered, to be fetched.
     """
 
     seq: int

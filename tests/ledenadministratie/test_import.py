@@ -84,21 +84,30 @@ async def test_imported_deelnemers_are_registered_as_if_by_hand(
     assert found.id == gemeente.id
 
 
-async def test_the_audit_trail_has_each_registration_and_the_import(
+async def test_the_audit_trail_and_the_change_feed_name_every_imported_deelnemer(
     db: AsyncSession, clock: MovableClock
 ) -> None:
-    await _import(db, clock, csv_bytes(regels(3)))
+    await _import(db, clock, csv_bytes(regels(1_500)))
 
-    actions = (await db.scalars(select(AuditEvent.action).order_by(AuditEvent.seq))).all()
-    summary = await db.scalar(select(AuditEvent).where(AuditEvent.action == "deelnemers.geimporteerd"))
+    events = (await db.scalars(select(AuditEvent).order_by(AuditEvent.seq))).all()
+    ids = {str(i) for i in (await db.scalars(select(Deelnemer.id))).all()}
     feed, _ = await services.list_wijzigingen(db, 0, PageRequest(1, 10))
 
-    assert actions == ["deelnemer.aangemeld"] * 3 + ["deelnemers.geimporteerd"]
-    assert summary is not None
-    assert summary.changes["aantal"]["after"] == 3
-    assert summary.changes["bestand"]["after"] == "leden.csv"
-    assert [w.gegevens["status"] for w in feed] == ["aangemeld"] * 3  # systems keeping a copy see them
+    assert [e.action for e in events] == ["deelnemers.aangemeld"] * 2 + ["deelnemers.geimporteerd"]
+    assert len({e.entity_id for e in events}) == 1  # one change: the import
+    batches = [e.changes["deelnemerIds"]["after"] for e in events[:2]]
+    assert [len(batch) for batch in batches] == [1_000, 500]
+    assert set(batches[0]) | set(batches[1]) == ids
+    assert events[0].changes["regels"]["after"] == "2-1001"
+    summary = events[2].changes
+    assert (summary["aantal"]["after"], summary["bestand"]["after"]) == (1_500, "leden.csv")
+    assert [len(w.deelnemer_ids) for w in feed] == [1_000, 500, 0]  # systems keeping a copy see them
+    assert feed[2].gegevens == {"aantal": 1_500}
     assert (await verify_chain(db)).ok
+    deelnemer = await services.get_deelnemer(db, batches[1][0], Peildatum.at(clock.now()), volledig=True)
+    assert isinstance(deelnemer.statusgeschiedenis, list)
+    assert deelnemer.statusgeschiedenis[0].reden == "Ingelezen uit leden.csv, regel 1002"
+    assert deelnemer.statusgeschiedenis[0].door == "Bea Beheerder"
 
 
 async def test_one_bad_regel_among_ten_thousand_writes_nothing_and_is_named(

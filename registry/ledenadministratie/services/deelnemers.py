@@ -128,7 +128,7 @@ class NieuweDeelnemer:
         import records it for every deelnemer)."""
         snapshot = snapshot_of(
             self.values(),
-            (f"{i.soort.value}:{i.waarde}" for i in self.identificaties),
+            (f"{i.soort}:{i.waarde}" for i in self.identificaties),  # a StrEnum formats as its value
             ((c.naam, c.email) for c in self.contactpersonen),
         )
         return {

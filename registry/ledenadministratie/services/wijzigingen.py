@@ -1,6 +1,10 @@
 """The register's change feed: every change to deelnemers, rolvervullingen and ondersteuningsrelaties,
 in the order of the audit trail's gap-free sequence.
 
+An import of deelnemers from a file is one change of entity ``import``: each of its
+``deelnemers.aangemeld`` events names new deelnemers in ``deelnemerIds`` (a system keeping a copy
+fetches them), and its ``deelnemers.geimporteerd`` event gives their number.
+
 A system that keeps a copy of the register asks for the changes ``sinds`` the last sequence number it
 saw. Only public fields are shown: never contactpersonen, reasons or who made the change (those stay
 in the audit trail, for auditors).
@@ -38,6 +42,7 @@ PUBLIC_FIELDS: dict[str, frozenset[str]] = {
     "ondersteuningsrelatie": frozenset(
         {"dienstverlenerId", "deelnemerId", "taken", "geldigVan", "geldigTot", "status"}
     ),
+    "import": frozenset({"aantal"}),
 }
 """Per entity type of the register, the fields of its audit events the feed may show."""
 
@@ -75,6 +80,15 @@ async def _deelnemers_per_entity(session: AsyncSession, events: list[AuditEvent]
     return found
 
 
+def _deelnemer_ids(event: AuditEvent, per_entity: dict[str, list[str]]) -> list[str]:
+    if event.entity_type == "deelnemer":
+        return [event.entity_id]
+    if event.entity_type == "import":
+        ingelezen = event.changes.get("deelnemerIds")
+        return list(ingelezen.get("after") or []) if isinstance(ingelezen, dict) else []
+    return per_entity.get(event.entity_id, [])
+
+
 def _gegevens(event: AuditEvent) -> dict[str, Any]:
     allowed = PUBLIC_FIELDS[event.entity_type]
     return {
@@ -107,9 +121,7 @@ async def list_wijzigingen(
             actie=event.action,
             entiteit=event.entity_type,
             entiteit_id=event.entity_id,
-            deelnemer_ids=[event.entity_id]
-            if event.entity_type == "deelnemer"
-            else deelnemers.get(event.entity_id, []),
+            deelnemer_ids=_deelnemer_ids(event, deelnemers),
             gegevens=_gegevens(event),
         )
         for event in events
