@@ -15,6 +15,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from registry.accounts import services
+from registry.accounts.deelnemerkeuze import deelnemer_keuzes, deelnemer_waarde, resolve_deelnemer
 from registry.accounts.permissions import AccountRole, Permission, Scope
 from registry.accounts.schemas import ApiClientCreateForm, ConfirmForm, UserCreateForm, UserUpdateForm
 from registry.accounts.views import NO_STORE, current_principal
@@ -134,23 +135,26 @@ async def user_list(
     )
 
 
-def _user_form_page(
+async def _user_form_page(
     request: Request[Any, Any, Any],
+    db_session: DbSession,
     form: UserCreateForm | None = None,
     errors: dict[str, list[str]] | None = None,
     status_code: int = 200,
 ) -> Template:
+    form = form or UserCreateForm()
+    keuzes = await deelnemer_keuzes(db_session, form.deelnemer if errors and "deelnemer" in errors else "")
     return page(
         request,
         "accounts/user_new.html",
-        {"form": form or UserCreateForm(), "errors": errors or {}, "roles": ROLE_OPTIONS},
+        {"form": form, "errors": errors or {}, "roles": ROLE_OPTIONS, "deelnemer_keuzes": keuzes},
         status_code=status_code,
     )
 
 
 @get("/beheer/gebruikers/nieuw", opt=USERS, include_in_schema=False)
-async def user_new(request: Request[Any, Any, Any]) -> Template:
-    return _user_form_page(request)
+async def user_new(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+    return await _user_form_page(request, db_session)
 
 
 @post("/beheer/gebruikers", opt=USERS, include_in_schema=False)
@@ -164,14 +168,14 @@ async def user_create(
             email=form.email,
             display_name=form.display_name,
             role=form.role,
-            deelnemer_id=services.parse_deelnemer_id(form.deelnemer),
+            deelnemer_id=await resolve_deelnemer(db_session, form.deelnemer),
             actor=_actor(request),
             clock=clock,
         )
     except ValidationFailed as exc:
-        return _user_form_page(request, form, field_errors(exc), status_code=400)
+        return await _user_form_page(request, db_session, form, field_errors(exc), status_code=400)
     except Conflict as exc:
-        return _user_form_page(request, form, {"email": [exc.detail]}, status_code=409)
+        return await _user_form_page(request, db_session, form, {"email": [exc.detail]}, status_code=409)
     template = page(
         request,
         "accounts/reset_link.html",
@@ -196,9 +200,9 @@ async def _user_detail_page(
     status_code: int = 200,
 ) -> Template:
     user = await services.get_user(db_session, user_id, clock.now())
-    form = form or UserUpdateForm(
-        display_name=user.display_name, role=user.role, deelnemer=user.deelnemer_id or ""
-    )
+    huidige_deelnemer = await deelnemer_waarde(db_session, user.deelnemer_id)
+    form = form or UserUpdateForm(display_name=user.display_name, role=user.role, deelnemer=huidige_deelnemer)
+    keuzes = await deelnemer_keuzes(db_session, form.deelnemer if errors and "deelnemer" in errors else "")
     return page(
         request,
         "accounts/user_detail.html",
@@ -208,6 +212,8 @@ async def _user_detail_page(
             "errors": errors or {},
             "roles": ROLE_OPTIONS,
             "is_me": user.id == current_principal(request).id,
+            "deelnemer": huidige_deelnemer,
+            "deelnemer_keuzes": keuzes,
         },
         status_code=status_code,
     )
@@ -231,7 +237,7 @@ async def user_update(
             user_id,
             display_name=form.display_name,
             role=form.role,
-            deelnemer_id=services.parse_deelnemer_id(form.deelnemer),
+            deelnemer_id=await resolve_deelnemer(db_session, form.deelnemer),
             actor=_actor(request),
             clock=clock,
         )
