@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 
-@runtime_checkable  # handlers receive the clock as a dependency, which Litestar type-checks
 class Clock(Protocol):
+    """Anything with :meth:`now`; a static interface only.
+
+    Not ``runtime_checkable``: an ``isinstance`` check against a protocol walks its members on
+    every call, and handlers get the clock injected on every request
+    (:data:`registry.dependencies.AppClock` skips the check).
+    """
+
     def now(self) -> datetime:
         """The current moment, timezone-aware (UTC)."""
         ...

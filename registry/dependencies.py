@@ -10,6 +10,7 @@ from collections.abc import AsyncGenerator
 
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.params import SkipValidation
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.api import PageRequest, provide_page_request
@@ -19,7 +20,8 @@ from registry.signing.keys import KeyRing
 
 DbSession = NamedDependency[AsyncSession]
 AppSettings = NamedDependency[Settings]
-AppClock = NamedDependency[Clock]
+# A protocol: the signature model would check it with a slow ``isinstance`` on every request.
+AppClock = NamedDependency[SkipValidation[Clock]]
 AppKeyRing = NamedDependency[KeyRing]
 Paging = NamedDependency[PageRequest]
 

@@ -27,6 +27,12 @@ work on the environment key too: they record its public key and status in the ma
 retiring it and provisioning a new one, its tokens remain verifiable.
 
 Key ids are RFC 7638 thumbprints (see :mod:`registry.signing.signer`).
+
+Reading is cheap enough for every request: the parsed manifest, the published JWKS and the revoked
+kids are kept in memory together with the manifest's ``stat`` (inode, size, change times). Every
+read compares one ``stat`` of ``keys.json`` with it and parses again only when the file was
+replaced, so a key rotated by ``stelsel keys`` in another process is seen by every worker on its
+next request. Changes through this ring drop the kept copy at once.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ import logging
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -123,6 +129,22 @@ class _Entry:
         return cls(info=info, public=public)
 
 
+# What identifies one version of the manifest file: inode, size, mtime and ctime in nanoseconds.
+# The manifest is only ever replaced (a new file renamed over it), so any change alters this.
+_FileStamp = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """The manifest as read at ``stamp``, with what readers derive from it."""
+
+    stamp: _FileStamp | None
+    entries: Mapping[str, _Entry]
+    ordered: tuple[_Entry, ...]
+    jwks: tuple[dict[str, str], ...]
+    revoked: frozenset[str]
+
+
 def _public_members(signer: EcSigner) -> dict[str, str]:
     jwk = signer.public_jwk()
     return {name: jwk[name] for name in ("kty", "crv", "x", "y")}
@@ -142,6 +164,7 @@ class KeyRing:
         self._clock: Clock = clock or SystemClock()
         self._environment_signer = EcSigner.from_pem(active_key_pem) if active_key_pem else None
         self._loaded: dict[str, EcSigner] = {}
+        self._snapshot: _Snapshot | None = None
 
     def __repr__(self) -> str:
         source = ", with environment key" if self._environment_signer else ""
@@ -155,11 +178,11 @@ class KeyRing:
 
     def list(self) -> builtins.list[KeyInfo]:
         """All known keys: active first, then newest first."""
-        return [entry.info for entry in self._sorted_entries()]
+        return [entry.info for entry in self._current().ordered]
 
     def active_signer(self) -> Signer:
         """The signer for new tokens; raises :class:`NoActiveKeyError` when nothing may sign."""
-        entries = self._read_manifest()
+        entries = self._current().entries
         if self._environment_signer is not None:
             recorded = entries.get(self._environment_signer.kid)
             if recorded is not None and recorded.info.status is not KeyStatus.ACTIVE:
@@ -176,22 +199,14 @@ class KeyRing:
 
     def public_jwks(self) -> dict[str, builtins.list[dict[str, str]]]:
         """The JWKS to publish: active, then retired keys (newest first); no revoked or private parts."""
-        keys = [
-            publishable_jwk(entry.public)
-            for entry in self._sorted_entries()
-            if entry.info.status is not KeyStatus.REVOKED
-        ]
-        return {"keys": keys}
+        return {"keys": [dict(jwk) for jwk in self._current().jwks]}
 
     def is_revoked(self, kid: str) -> bool:
-        entry = self._read_manifest().get(kid)
-        return entry is not None and entry.info.status is KeyStatus.REVOKED
+        return kid in self._current().revoked
 
     def revoked_kids(self) -> frozenset[str]:
         """The kids a verifier must answer with ``key_revoked``."""
-        return frozenset(
-            kid for kid, entry in self._read_manifest().items() if entry.info.status is KeyStatus.REVOKED
-        )
+        return self._current().revoked
 
     # -- changing ------------------------------------------------------------------------------
 
@@ -264,14 +279,29 @@ class KeyRing:
         )
         return _Entry(info=info, public=_public_members(self._environment_signer))
 
-    def _entries_with_environment(self) -> builtins.list[_Entry]:
-        entries = self._read_manifest()
-        environment = self._environment_entry()
-        if environment is not None and environment.info.kid not in entries:
-            return [environment, *entries.values()]
-        return list(entries.values())
+    def _manifest_stamp(self) -> _FileStamp | None:
+        try:
+            found = os.stat(self._directory / MANIFEST_NAME)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise KeyRingError(f"key manifest {MANIFEST_NAME} is unreadable: {exc}") from None
+        return found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
 
-    def _sorted_entries(self) -> builtins.list[_Entry]:
+    def _current(self) -> _Snapshot:
+        """The manifest as it is on disk now: the kept snapshot while the file is unchanged."""
+        stamp = self._manifest_stamp()
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.stamp == stamp:
+            return snapshot
+        entries = self._read_manifest()
+        # Stamp taken before reading: if the file is replaced in between, the next read sees a new
+        # stamp and reads again, so a kept snapshot is never older than its stamp says.
+        snapshot = self._snapshot_of(entries, stamp)
+        self._snapshot = snapshot
+        return snapshot
+
+    def _snapshot_of(self, entries: dict[str, _Entry], stamp: _FileStamp | None) -> _Snapshot:
         order = {KeyStatus.ACTIVE: 0, KeyStatus.RETIRED: 1, KeyStatus.REVOKED: 2}
         oldest = datetime.min.replace(tzinfo=UTC)
 
@@ -279,7 +309,24 @@ class KeyRing:
             info = entry.info
             return order[info.status], -(info.created or oldest).timestamp(), info.kid
 
-        return sorted(self._entries_with_environment(), key=rank)
+        listed = list(entries.values())
+        environment = self._environment_entry()
+        if environment is not None and environment.info.kid not in entries:
+            listed.insert(0, environment)
+        ordered = tuple(sorted(listed, key=rank))
+        return _Snapshot(
+            stamp=stamp,
+            entries=entries,
+            ordered=ordered,
+            jwks=tuple(
+                publishable_jwk(entry.public)
+                for entry in ordered
+                if entry.info.status is not KeyStatus.REVOKED
+            ),
+            revoked=frozenset(
+                kid for kid, entry in entries.items() if entry.info.status is KeyStatus.REVOKED
+            ),
+        )
 
     def _entry_for_change(self, entries: dict[str, _Entry], kid: str) -> _Entry:
         if kid in entries:
@@ -390,4 +437,5 @@ class KeyRing:
             self._write_manifest(entries)
             self._remove_stale_private_keys(entries)
         finally:
+            self._snapshot = None
             os.close(lock_fd)

@@ -37,6 +37,7 @@ it parses; ``claims`` only when the signature verified, so unverified data never
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Collection, Mapping, Sequence
@@ -45,7 +46,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from jose import jws as jose_jws
 from jose.backends.cryptography_backend import CryptographyECKey
 
 from registry.signing.errors import InvalidTokenError
@@ -115,6 +115,8 @@ class VerificationResult:
 class _Parts:
     header: dict[str, Any]
     claims: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
 
 
 def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -145,10 +147,11 @@ def _parse(token: str) -> _Parts | None:
     try:
         header = _json_object(b64url_decode(segments[0]))
         claims = _json_object(b64url_decode(segments[1]))
-        b64url_decode(segments[2])
+        signature = b64url_decode(segments[2])
     except (ValueError, RecursionError):
         return None
-    return _Parts(header=header, claims=claims)
+    signing_input = f"{segments[0]}.{segments[1]}".encode("ascii")
+    return _Parts(header=header, claims=claims, signing_input=signing_input, signature=signature)
 
 
 def _rejected(reasons: Sequence[str], header: dict[str, Any] | None = None) -> VerificationResult:
@@ -202,20 +205,31 @@ def _coordinate_ok(value: object) -> bool:
         return False
 
 
-def _verification_key(jwk: Mapping[str, Any]) -> Any:
-    """A python-jose key over the public members of an EC P-256 signature JWK, or None."""
-    if not _is_signature_jwk(jwk) or not _coordinate_ok(jwk.get("x")) or not _coordinate_ok(jwk.get("y")):
+def _verification_key(jwk: Mapping[str, Any]) -> CryptographyECKey | None:
+    """A python-jose ES256 key over the public members of an EC P-256 signature JWK, or None."""
+    x, y = jwk.get("x"), jwk.get("y")
+    if not _is_signature_jwk(jwk) or not isinstance(x, str) or not isinstance(y, str):
         return None
-    public = {"kty": "EC", "crv": "P-256", "x": jwk["x"], "y": jwk["y"]}
+    return _p256_key(x, y)
+
+
+@functools.lru_cache(maxsize=64)
+def _p256_key(x: str, y: str) -> CryptographyECKey | None:
+    """The ES256 key at point ``(x, y)``, or None; kept, since building one checks the point (slow).
+
+    Keyed on the coordinates alone, so a key is only ever reused for the very same public key.
+    """
+    if not _coordinate_ok(x) or not _coordinate_ok(y):
+        return None
     try:
-        return CryptographyECKey(public, ES256)
+        return CryptographyECKey({"kty": "EC", "crv": "P-256", "x": x, "y": y}, ES256)
     except Exception:  # python-jose wraps cryptography's errors (e.g. a point off the curve) in JWKError
         return None
 
 
 def _select_key(
     header: Mapping[str, Any], jwks: Mapping[str, Any], revoked_kids: Collection[str]
-) -> tuple[Any, str | None]:
+) -> tuple[CryptographyECKey | None, str | None]:
     """The verification key named by ``kid``, or the reason there is none."""
     kid = header.get("kid")
     entries = jwks.get("keys")
@@ -239,12 +253,16 @@ def _select_key(
     return (key, None) if key is not None else (None, Reason.KEY_INVALID)
 
 
-def _signature_verifies(token: str, key: Any) -> bool:
+def _signature_verifies(parts: _Parts, key: CryptographyECKey) -> bool:
+    """The ES256 signature check itself (the header's ``alg`` was pinned to ES256 before).
+
+    The token was parsed strictly once already, so the signing input and the raw ``r || s``
+    signature go straight to the key; a signature of the wrong length fails.
+    """
     try:
-        jose_jws.verify(token, key, algorithms=list(ALLOWED_ALGORITHMS))
-    except Exception:  # JWSError for a bad signature; anything else is equally a failure
+        return bool(key.verify(parts.signing_input, parts.signature))
+    except Exception:  # the key answers False for a bad signature; anything else is equally a failure
         return False
-    return True
 
 
 def _is_numeric_date(value: object) -> bool:
@@ -345,9 +363,9 @@ def verify_jws(
     if reasons:
         return _rejected(reasons, header)
     key, key_problem = _select_key(header, jwks, revoked_kids)
-    if key_problem is not None:
-        return _rejected([key_problem], header)
-    if not _signature_verifies(token, key):
+    if key is None or key_problem is not None:
+        return _rejected([key_problem or Reason.KEY_INVALID], header)
+    if not _signature_verifies(parts, key):
         return _rejected([Reason.BAD_SIGNATURE], header)
     claims = parts.claims
     found = (

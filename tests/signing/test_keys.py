@@ -177,6 +177,73 @@ def test_a_second_ring_on_the_same_directory_sees_rotation(ring: KeyRing, key_di
     assert other.active_signer().kid == rotated.kid
 
 
+def test_a_ring_that_has_read_the_keys_sees_every_change_made_elsewhere(ring: KeyRing, key_dir: Path) -> None:
+    """A worker keeps the parsed manifest, yet sees a rotation, retirement or revocation made by
+    another process (here: another ring on the same directory) on its very next read."""
+    worker = KeyRing(key_dir)
+    first = worker.active_signer().kid
+    assert [key["kid"] for key in worker.public_jwks()["keys"]] == [first]
+
+    rotated = ring.rotate()
+    assert worker.active_signer().kid == rotated.kid
+    assert [key["kid"] for key in worker.public_jwks()["keys"]] == [rotated.kid, first]
+
+    ring.revoke(first)
+    assert worker.revoked_kids() == frozenset({first})
+    assert worker.is_revoked(first)
+    assert [key["kid"] for key in worker.public_jwks()["keys"]] == [rotated.kid]
+
+    ring.retire(rotated.kid)
+    with pytest.raises(NoActiveKeyError):
+        worker.active_signer()
+    assert [info.status for info in worker.list()] == [KeyStatus.RETIRED, KeyStatus.REVOKED]
+
+
+def test_an_unchanged_manifest_is_read_once(
+    ring: KeyRing, key_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker = KeyRing(key_dir)
+    reads = 0
+    original = KeyRing._read_manifest
+
+    def counting(self: KeyRing) -> object:
+        nonlocal reads
+        reads += 1
+        return original(self)
+
+    monkeypatch.setattr(KeyRing, "_read_manifest", counting)
+    for _ in range(5):
+        worker.public_jwks()
+        worker.revoked_kids()
+        worker.active_signer()
+    assert reads == 1
+
+    ring.rotate()
+    worker.public_jwks()
+    worker.active_signer()
+    assert reads == 3  # the rotation itself (under the lock), then the worker once
+
+
+def test_the_published_jwks_cannot_be_changed_through_a_returned_copy(ring: KeyRing) -> None:
+    published = ring.public_jwks()
+    published["keys"][0]["kid"] = "tampered"
+    published["keys"].append({"kid": "extra"})
+
+    assert [key["kid"] for key in ring.public_jwks()["keys"]] == [ring.active_signer().kid]
+
+
+def test_a_manifest_written_over_by_hand_is_read_again(ring: KeyRing, key_dir: Path) -> None:
+    """Also a manifest restored from a backup (rewritten in place, not renamed over) counts."""
+    kid = ring.active_signer().kid
+    manifest = key_dir / "keys.json"
+    document = json.loads(manifest.read_text(encoding="utf-8"))
+    document["keys"][0]["status"] = "revoked"
+    manifest.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+    assert ring.revoked_kids() == frozenset({kid})
+    assert ring.public_jwks() == {"keys": []}
+
+
 def test_a_private_key_readable_by_others_is_refused(ring: KeyRing, key_dir: Path) -> None:
     kid = ring.active_signer().kid
     fresh = KeyRing(key_dir)

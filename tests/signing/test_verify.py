@@ -369,3 +369,17 @@ def test_python_jose_alone_would_accept_what_we_refuse(scene: Scene) -> None:
 def test_naive_now_is_a_programming_error(scene: Scene) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         verify(scene, signed(scene), now=NOW.replace(tzinfo=None))
+
+
+def test_a_kept_verification_key_serves_only_its_own_public_key(scene: Scene) -> None:
+    """Verification keys are kept per public key: the same kid with other coordinates is another key."""
+    token = sign_jws(verklaring_claims(), scene.signer, TYP_VERKLARING)
+    assert verify(scene, token).valid
+
+    swapped = {**scene.stranger.public_jwk(), "kid": scene.signer.kid}
+    result = verify_jws(
+        token, {"keys": [swapped]}, expected_typ=TYP_VERKLARING, issuer=ISSUER, now=NOW, revoked_kids=()
+    )
+
+    assert result.reasons == ["bad_signature"]
+    assert verify(scene, token).valid
