@@ -23,6 +23,7 @@ DOMAIN_MODULES: tuple[str, ...] = (
     "registry.accounts.routes",
     "registry.audit.routes",
     "registry.signing.routes",
+    "registry.signing.views",
     "roles.routes",
     "registry.ledenadministratie.routes",
     "verklaringen.routes",

@@ -487,7 +487,13 @@ def _scrolls_sideways(page: Any) -> bool:
         (None, ["/verifieer/{geldig}", "/stijlgids", "/api/v1/docs", "/toegankelijkheid"]),
         (
             "stelselbeheerder",
-            ["/beheer", "/beheer/deelnemers", "/beheer/audit", "/beheer/verklaringen/{geldig}"],
+            [
+                "/beheer",
+                "/beheer/deelnemers",
+                "/beheer/audit",
+                "/beheer/verklaringen/{geldig}",
+                "/beheer/sleutels",
+            ],
         ),
         ("casemanager", ["/beheer/aanmeldingen/{in_behandeling}", "/beheer/intakes/{intake}"]),
     ],
