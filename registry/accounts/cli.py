@@ -1,4 +1,5 @@
-"""``stelsel user``: portal accounts from the command line (create, list, disable, reset-password).
+"""``stelsel user``: portal accounts from the command line (create, list, disable, reset-password,
+purge-sessions).
 
 Every change is an audited write with the command line as its actor.
 """
@@ -166,3 +167,17 @@ def reset_password_command(ctx: click.Context, email: str) -> None:
     token = _with_session(settings, work)
     click.echo(f"{settings.base_url}/wachtwoord-herstellen/{token}")
     click.echo("The link works once and expires in 1 hour.", err=True)
+
+
+@user_group.command("purge-sessions")
+@click.pass_context
+def purge_sessions_command(ctx: click.Context) -> None:
+    """Delete expired login sessions (a login also does this; useful from a daily timer)."""
+
+    async def work(session: AsyncSession) -> int:
+        return await services.purge_expired_sessions(
+            session, actor=_actor("purge-sessions"), clock=SystemClock()
+        )
+
+    purged = _with_session(_settings(ctx), work)
+    click.echo(f"purged {purged} expired session{'' if purged == 1 else 's'}")

@@ -142,6 +142,22 @@ def _count_failure(tx: WriteTransaction, user: User, reason: str) -> None:
         )
 
 
+async def delete_expired_sessions(session: AsyncSession, now: datetime) -> int:
+    """Delete every session that has ended (``expires_at`` passed), logins that never got their second
+    factor included; returns how many. Housekeeping: an expired session is refused anyway."""
+    result = await session.execute(delete(UserSession).where(UserSession.expires_at <= now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def purge_expired_sessions(session: AsyncSession, *, actor: Actor, clock: Clock) -> int:
+    """Delete the expired sessions as an audited write (one ``sessie.opgeruimd`` event when any were)."""
+    async with audited_write(session, actor, clock) as tx:
+        purged = await delete_expired_sessions(session, tx.now)
+        if purged:
+            tx.record("sessie.opgeruimd", "sessie", "verlopen", {"sessies": {"before": purged, "after": 0}})
+    return purged
+
+
 async def _end_presented_session(session: AsyncSession, token: str | None) -> None:
     """A login replaces whatever session the browser brought along (no session fixation)."""
     if token:
@@ -195,6 +211,9 @@ async def log_in(
             refusal = LoginFailed("Dit account is uitgeschakeld. Neem contact op met de stelselbeheerder.")
         else:
             await _end_presented_session(session, previous_token)
+            # Every successful login also clears away the sessions that have run out, so the table
+            # holds live sessions only (``stelsel user purge-sessions`` does the same on demand).
+            await delete_expired_sessions(session, tx.now)
             needs_second_factor = user.totp_secret is not None
             if not needs_second_factor:
                 user.failed_logins, user.locked_until, user.last_login_at = 0, None, tx.now
