@@ -9,11 +9,13 @@ that succeeds redirects (303) to the page that shows it, with a flash message.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import FormMultiDict
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
@@ -92,6 +94,21 @@ async def _submit(
     return response
 
 
+async def _release_step(
+    request: AnyRequest,
+    versie: str,
+    step: Callable[[], Awaitable[Any]],
+    message: str,
+    again: Callable[[str, int], Awaitable[Template]],
+) -> Response[Any]:
+    """Take a release a step further (consultatie, publish); a refusal is shown as one message."""
+
+    async def refused(values: dict[str, Any], errors: Errors, fout: str | None, status: int) -> Template:
+        return await again(fout or "; ".join(errors.values()), status)
+
+    return await _submit(request, step, success=_url(versie), message=message, again=refused, values={})
+
+
 async def _confirmed(request: AnyRequest) -> bool:
     """Whether the form came from the confirmation page (publishing and removing ask first)."""
     return _text(await request.form(), "bevestigd") == "ja"
@@ -125,15 +142,185 @@ def _rol_invoer(form: FormMultiDict) -> schemas.RolInvoer:
     )
 
 
-def _functie_invoer(form: FormMultiDict) -> schemas.SamenwerkfunctieInvoer:
-    return schemas.SamenwerkfunctieInvoer(
-        **{name: _text(form, name) for name in schemas.SamenwerkfunctieInvoer.__struct_fields__}
+# --- samenwerkfuncties and grondslagen ------------------------------------------------------------
+
+Lijstinvoer = schemas.SamenwerkfunctieInvoer | schemas.GrondslagInvoer
+
+
+@dataclass(frozen=True, slots=True)
+class Lijstsoort:
+    """A kind of entry a release lists besides its roles: samenwerkfuncties and grondslagen.
+
+    Both are kept alike: a page for a new one (``nieuwe-<soort>``) that posts to the list
+    (``<meervoud>``), and a page per entry that shows it and, while the release is a concept, holds
+    its form and a remove button. Every change goes back to the list on the release page.
+    """
+
+    soort: str  # "samenwerkfunctie": the page template, the new page and the messages
+    meervoud: str  # "samenwerkfuncties": the list's URL, its anchor and its field of the release content
+    invoer: type[Lijstinvoer]
+    naamveld: str  # the field that names an entry in a message
+    add: Callable[..., Awaitable[object]]
+    update: Callable[..., Awaitable[object]]
+    remove: Callable[..., Awaitable[None]]
+
+    def read(self, form: FormMultiDict) -> Lijstinvoer:
+        return self.invoer(**{name: _text(form, name) for name in self.invoer.__struct_fields__})
+
+    def naam(self, invoer: Lijstinvoer) -> str:
+        return str(getattr(invoer, self.naamveld)).strip()
+
+
+SAMENWERKFUNCTIES = Lijstsoort(
+    soort="samenwerkfunctie",
+    meervoud="samenwerkfuncties",
+    invoer=schemas.SamenwerkfunctieInvoer,
+    naamveld="naam",
+    add=editing.add_samenwerkfunctie,
+    update=editing.update_samenwerkfunctie,
+    remove=editing.remove_samenwerkfunctie,
+)
+GRONDSLAGEN = Lijstsoort(
+    soort="grondslag",
+    meervoud="grondslagen",
+    invoer=schemas.GrondslagInvoer,
+    naamveld="wet",
+    add=editing.add_grondslag,
+    update=editing.update_grondslag,
+    remove=editing.remove_grondslag,
+)
+
+
+async def _lijst_page(
+    request: AnyRequest,
+    db_session: DbSession,
+    versie: str,
+    lijst: Lijstsoort,
+    code: str | None,
+    values: Mapping[str, Any] | None = None,
+    errors: Errors | None = None,
+    fout: str | None = None,
+    status: int = 200,
+) -> Template:
+    release, inhoud = await services.release_content(db_session, versie, include_concept=True)
+    entries: list[schemas.Samenwerkfunctie] | list[schemas.Grondslag] = getattr(inhoud, lijst.meervoud)
+    entry = next((e for e in entries if e.code == code), None) if code else None
+    if code and entry is None:
+        raise NotFound(f"'{code}' staat niet in release {versie}.")
+    current: dict[str, Any] = {}
+    if entry is not None:
+        current = {name: str(getattr(entry, name)) for name in entry.__struct_fields__}
+    return page(
+        request,
+        f"roles/beheer/{lijst.soort}.html",
+        _context(
+            request,
+            release=release,
+            code=code,
+            bewerkbaar=release.status == "concept",
+            waarden=values if values is not None else current,
+            fouten=errors or {},
+            fout=fout,
+        ),
+        status_code=status,
     )
 
 
-def _grondslag_invoer(form: FormMultiDict) -> schemas.GrondslagInvoer:
-    return schemas.GrondslagInvoer(
-        **{name: _text(form, name) for name in schemas.GrondslagInvoer.__struct_fields__}
+def _lijst_again(
+    request: AnyRequest, db_session: DbSession, versie: str, lijst: Lijstsoort, code: str | None
+) -> Renderer:
+    async def again(values: dict[str, Any], errors: Errors, fout: str | None, status: int) -> Template:
+        return await _lijst_page(request, db_session, versie, lijst, code, values, errors, fout, status)
+
+    return again
+
+
+def _named(name: str, handler: Callable[..., Any]) -> Callable[..., Any]:
+    """A handler made for one kind of entry, named after it (in route listings and messages)."""
+    handler.__name__ = handler.__qualname__ = name
+    return handler
+
+
+def _lijst_routes(lijst: Lijstsoort) -> tuple[HTTPRouteHandler, ...]:
+    """The five routes of one kind of entry, as methods of :class:`BeheerCatalogusController`:
+    the new page, add, the entry's page, change and remove."""
+    soort, meervoud = lijst.soort, lijst.meervoud
+
+    def terug(versie: str) -> str:
+        return _url(versie) + f"#{meervoud}"
+
+    def values(invoer: Lijstinvoer) -> dict[str, Any]:
+        return {name: getattr(invoer, name) for name in invoer.__struct_fields__}
+
+    async def new(
+        self: Controller, request: AnyRequest, db_session: DbSession, versie: FromPath[str]
+    ) -> Template:
+        return await _lijst_page(request, db_session, versie, lijst, None, {"documentstatus": "concept"})
+
+    async def add(
+        self: Controller, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: FromPath[str]
+    ) -> Response[Any]:
+        invoer = lijst.read(await request.form())
+        return await _submit(
+            request,
+            lambda: lijst.add(db_session, versie, invoer, actor=_actor(request), clock=clock),
+            success=terug(versie),
+            message=f"De {soort} {lijst.naam(invoer)} is toegevoegd.",
+            again=_lijst_again(request, db_session, versie, lijst, None),
+            values=values(invoer),
+        )
+
+    async def show(
+        self: Controller,
+        request: AnyRequest,
+        db_session: DbSession,
+        versie: FromPath[str],
+        code: FromPath[str],
+    ) -> Template:
+        return await _lijst_page(request, db_session, versie, lijst, code)
+
+    async def update(
+        self: Controller,
+        request: AnyRequest,
+        db_session: DbSession,
+        clock: AppClock,
+        versie: FromPath[str],
+        code: FromPath[str],
+    ) -> Response[Any]:
+        invoer = lijst.read(await request.form())
+        return await _submit(
+            request,
+            lambda: lijst.update(db_session, versie, code, invoer, actor=_actor(request), clock=clock),
+            success=terug(versie),
+            message=f"De {soort} {lijst.naam(invoer)} is opgeslagen.",
+            again=_lijst_again(request, db_session, versie, lijst, code),
+            values=values(invoer),
+        )
+
+    async def remove(
+        self: Controller,
+        request: AnyRequest,
+        db_session: DbSession,
+        clock: AppClock,
+        versie: FromPath[str],
+        code: FromPath[str],
+    ) -> Response[Any]:
+        return await _submit(
+            request,
+            lambda: lijst.remove(db_session, versie, code, actor=_actor(request), clock=clock),
+            success=terug(versie),
+            message=f"De {soort} {code} is verwijderd.",
+            again=_lijst_again(request, db_session, versie, lijst, code),
+            values={},
+        )
+
+    entry = "/{versie:str}/" + meervoud + "/{code:str}"
+    return (
+        get(f"/{{versie:str}}/nieuwe-{soort}", opt=BEHEREN)(_named(f"new_{soort}", new)),
+        post(f"/{{versie:str}}/{meervoud}", opt=BEHEREN)(_named(f"add_{soort}", add)),
+        get(entry, opt=LEZEN)(_named(soort, show)),
+        post(entry, opt=BEHEREN)(_named(f"update_{soort}", update)),
+        post(f"{entry}/verwijderen", opt=BEHEREN)(_named(f"remove_{soort}", remove)),
     )
 
 
@@ -282,17 +469,12 @@ class BeheerCatalogusController(Controller):
     async def start_consultatie(
         self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: FromPath[str]
     ) -> Response[Any]:
-        async def again(values: dict[str, Any], errors: Errors, fout: str | None, status: int) -> Template:
-            message = fout or "; ".join(errors.values())
-            return await self._release_page(request, db_session, versie, None, None, message, status)
-
-        return await _submit(
+        return await _release_step(
             request,
+            versie,
             lambda: services.start_consultatie(db_session, versie, actor=_actor(request), clock=clock),
-            success=_url(versie),
-            message=f"Release {versie} is in consultatie gebracht; de inhoud ligt nu vast.",
-            again=again,
-            values={},
+            f"Release {versie} is in consultatie gebracht; de inhoud ligt nu vast.",
+            lambda fout, status: self._release_page(request, db_session, versie, None, None, fout, status),
         )
 
     async def _publish_page(
@@ -327,20 +509,14 @@ class BeheerCatalogusController(Controller):
     async def publish(
         self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: FromPath[str]
     ) -> Response[Any]:
-        async def again(values: dict[str, Any], errors: Errors, fout: str | None, status: int) -> Template:
-            return await self._publish_page(
-                request, db_session, versie, fout or "; ".join(errors.values()), status
-            )
-
         if not await _confirmed(request):
             return Redirect(path=_url(versie, "publiceren"), status_code=303)
-        return await _submit(
+        return await _release_step(
             request,
+            versie,
             lambda: services.publish_release(db_session, versie, actor=_actor(request), clock=clock),
-            success=_url(versie),
-            message=f"Release {versie} is gepubliceerd en is nu de definitieve catalogus.",
-            again=again,
-            values={},
+            f"Release {versie} is gepubliceerd en is nu de definitieve catalogus.",
+            lambda fout, status: self._publish_page(request, db_session, versie, fout, status),
         )
 
     # --- roles ------------------------------------------------------------------------------------
@@ -528,6 +704,30 @@ class BeheerCatalogusController(Controller):
             prefix="duty-",
         )
 
+    async def _relatie_change(
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        clock: AppClock,
+        versie: str,
+        code: str,
+        change: Callable[..., Awaitable[schemas.Rol]],
+        message: str,
+        prefix: str = "",
+    ) -> Response[Any]:
+        """Add or remove a relation from the role page (``prefix`` keeps what was typed in its form)."""
+        form = await request.form()
+        invoer = schemas.RelatieInvoer(soort=_text(form, "soort"), rol=_text(form, "rol"))
+        return await _submit(
+            request,
+            lambda: change(db_session, versie, code, invoer, actor=_actor(request), clock=clock),
+            success=_url(versie, "rollen", code) + "#relaties",
+            message=message,
+            again=self._rol_again(request, db_session, versie, code),
+            values={f"{prefix}soort": invoer.soort, f"{prefix}rol": invoer.rol} if prefix else {},
+            prefix=prefix,
+        )
+
     @post("/{versie:str}/rollen/{code:str}/relaties", opt=BEHEREN)
     async def add_relatie(
         self,
@@ -537,16 +737,15 @@ class BeheerCatalogusController(Controller):
         versie: FromPath[str],
         code: FromPath[str],
     ) -> Response[Any]:
-        form = await request.form()
-        invoer = schemas.RelatieInvoer(soort=_text(form, "soort"), rol=_text(form, "rol"))
-        return await _submit(
+        return await self._relatie_change(
             request,
-            lambda: editing.add_relatie(db_session, versie, code, invoer, actor=_actor(request), clock=clock),
-            success=_url(versie, "rollen", code) + "#relaties",
-            message="De relatie is toegevoegd.",
-            again=self._rol_again(request, db_session, versie, code),
-            values={"relatie-soort": invoer.soort, "relatie-rol": invoer.rol},
-            prefix="relatie-",
+            db_session,
+            clock,
+            versie,
+            code,
+            editing.add_relatie,
+            "De relatie is toegevoegd.",
+            "relatie-",
         )
 
     @post("/{versie:str}/rollen/{code:str}/relaties/verwijderen", opt=BEHEREN)
@@ -558,17 +757,8 @@ class BeheerCatalogusController(Controller):
         versie: FromPath[str],
         code: FromPath[str],
     ) -> Response[Any]:
-        form = await request.form()
-        invoer = schemas.RelatieInvoer(soort=_text(form, "soort"), rol=_text(form, "rol"))
-        return await _submit(
-            request,
-            lambda: editing.remove_relatie(
-                db_session, versie, code, invoer, actor=_actor(request), clock=clock
-            ),
-            success=_url(versie, "rollen", code) + "#relaties",
-            message="De relatie is verwijderd.",
-            again=self._rol_again(request, db_session, versie, code),
-            values={},
+        return await self._relatie_change(
+            request, db_session, clock, versie, code, editing.remove_relatie, "De relatie is verwijderd."
         )
 
     # --- duties -----------------------------------------------------------------------------------
@@ -720,185 +910,11 @@ class BeheerCatalogusController(Controller):
 
     # --- samenwerkfuncties and grondslagen ------------------------------------------------------------
 
-    async def _entry_page(
-        self,
-        request: AnyRequest,
-        db_session: DbSession,
-        versie: str,
-        soort: str,
-        code: str | None,
-        values: Mapping[str, Any] | None = None,
-        errors: Errors | None = None,
-        fout: str | None = None,
-        status: int = 200,
-    ) -> Template:
-        release, inhoud = await services.release_content(db_session, versie, include_concept=True)
-        entries = inhoud.samenwerkfuncties if soort == "samenwerkfunctie" else inhoud.grondslagen
-        entry = next((e for e in entries if e.code == code), None) if code else None
-        if code and entry is None:
-            raise NotFound(f"'{code}' staat niet in release {versie}.")
-        current: dict[str, Any] = {}
-        if entry is not None:
-            current = {name: str(getattr(entry, name)) for name in entry.__struct_fields__}
-        return page(
-            request,
-            f"roles/beheer/{soort}.html",
-            _context(
-                request,
-                release=release,
-                code=code,
-                bewerkbaar=release.status == "concept",
-                waarden=values if values is not None else current,
-                fouten=errors or {},
-                fout=fout,
-            ),
-            status_code=status,
-        )
-
-    def _entry_again(
-        self, request: AnyRequest, db_session: DbSession, versie: str, soort: str, code: str | None
-    ) -> Renderer:
-        async def again(values: dict[str, Any], errors: Errors, fout: str | None, status: int) -> Template:
-            return await self._entry_page(
-                request, db_session, versie, soort, code, values, errors, fout, status
-            )
-
-        return again
-
-    @get("/{versie:str}/nieuwe-samenwerkfunctie", opt=BEHEREN)
-    async def new_samenwerkfunctie(
-        self, request: AnyRequest, db_session: DbSession, versie: FromPath[str]
-    ) -> Template:
-        return await self._entry_page(
-            request, db_session, versie, "samenwerkfunctie", None, {"documentstatus": "concept"}
-        )
-
-    @post("/{versie:str}/samenwerkfuncties", opt=BEHEREN)
-    async def add_samenwerkfunctie(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: FromPath[str]
-    ) -> Response[Any]:
-        invoer = _functie_invoer(await request.form())
-        return await _submit(
-            request,
-            lambda: editing.add_samenwerkfunctie(
-                db_session, versie, invoer, actor=_actor(request), clock=clock
-            ),
-            success=_url(versie) + "#samenwerkfuncties",
-            message=f"De samenwerkfunctie {invoer.naam.strip()} is toegevoegd.",
-            again=self._entry_again(request, db_session, versie, "samenwerkfunctie", None),
-            values={name: getattr(invoer, name) for name in invoer.__struct_fields__},
-        )
-
-    @get("/{versie:str}/samenwerkfuncties/{code:str}", opt=LEZEN)
-    async def samenwerkfunctie(
-        self, request: AnyRequest, db_session: DbSession, versie: FromPath[str], code: FromPath[str]
-    ) -> Template:
-        return await self._entry_page(request, db_session, versie, "samenwerkfunctie", code)
-
-    @post("/{versie:str}/samenwerkfuncties/{code:str}", opt=BEHEREN)
-    async def update_samenwerkfunctie(
-        self,
-        request: AnyRequest,
-        db_session: DbSession,
-        clock: AppClock,
-        versie: FromPath[str],
-        code: FromPath[str],
-    ) -> Response[Any]:
-        invoer = _functie_invoer(await request.form())
-        return await _submit(
-            request,
-            lambda: editing.update_samenwerkfunctie(
-                db_session, versie, code, invoer, actor=_actor(request), clock=clock
-            ),
-            success=_url(versie) + "#samenwerkfuncties",
-            message=f"De samenwerkfunctie {invoer.naam.strip()} is opgeslagen.",
-            again=self._entry_again(request, db_session, versie, "samenwerkfunctie", code),
-            values={name: getattr(invoer, name) for name in invoer.__struct_fields__},
-        )
-
-    @post("/{versie:str}/samenwerkfuncties/{code:str}/verwijderen", opt=BEHEREN)
-    async def remove_samenwerkfunctie(
-        self,
-        request: AnyRequest,
-        db_session: DbSession,
-        clock: AppClock,
-        versie: FromPath[str],
-        code: FromPath[str],
-    ) -> Response[Any]:
-        return await _submit(
-            request,
-            lambda: editing.remove_samenwerkfunctie(
-                db_session, versie, code, actor=_actor(request), clock=clock
-            ),
-            success=_url(versie) + "#samenwerkfuncties",
-            message=f"De samenwerkfunctie {code} is verwijderd.",
-            again=self._entry_again(request, db_session, versie, "samenwerkfunctie", code),
-            values={},
-        )
-
-    @get("/{versie:str}/nieuwe-grondslag", opt=BEHEREN)
-    async def new_grondslag(
-        self, request: AnyRequest, db_session: DbSession, versie: FromPath[str]
-    ) -> Template:
-        return await self._entry_page(
-            request, db_session, versie, "grondslag", None, {"documentstatus": "concept"}
-        )
-
-    @post("/{versie:str}/grondslagen", opt=BEHEREN)
-    async def add_grondslag(
-        self, request: AnyRequest, db_session: DbSession, clock: AppClock, versie: FromPath[str]
-    ) -> Response[Any]:
-        invoer = _grondslag_invoer(await request.form())
-        return await _submit(
-            request,
-            lambda: editing.add_grondslag(db_session, versie, invoer, actor=_actor(request), clock=clock),
-            success=_url(versie) + "#grondslagen",
-            message=f"De grondslag {invoer.wet.strip()} is toegevoegd.",
-            again=self._entry_again(request, db_session, versie, "grondslag", None),
-            values={name: getattr(invoer, name) for name in invoer.__struct_fields__},
-        )
-
-    @get("/{versie:str}/grondslagen/{code:str}", opt=LEZEN)
-    async def grondslag(
-        self, request: AnyRequest, db_session: DbSession, versie: FromPath[str], code: FromPath[str]
-    ) -> Template:
-        return await self._entry_page(request, db_session, versie, "grondslag", code)
-
-    @post("/{versie:str}/grondslagen/{code:str}", opt=BEHEREN)
-    async def update_grondslag(
-        self,
-        request: AnyRequest,
-        db_session: DbSession,
-        clock: AppClock,
-        versie: FromPath[str],
-        code: FromPath[str],
-    ) -> Response[Any]:
-        invoer = _grondslag_invoer(await request.form())
-        return await _submit(
-            request,
-            lambda: editing.update_grondslag(
-                db_session, versie, code, invoer, actor=_actor(request), clock=clock
-            ),
-            success=_url(versie) + "#grondslagen",
-            message=f"De grondslag {invoer.wet.strip()} is opgeslagen.",
-            again=self._entry_again(request, db_session, versie, "grondslag", code),
-            values={name: getattr(invoer, name) for name in invoer.__struct_fields__},
-        )
-
-    @post("/{versie:str}/grondslagen/{code:str}/verwijderen", opt=BEHEREN)
-    async def remove_grondslag(
-        self,
-        request: AnyRequest,
-        db_session: DbSession,
-        clock: AppClock,
-        versie: FromPath[str],
-        code: FromPath[str],
-    ) -> Response[Any]:
-        return await _submit(
-            request,
-            lambda: editing.remove_grondslag(db_session, versie, code, actor=_actor(request), clock=clock),
-            success=_url(versie) + "#grondslagen",
-            message=f"De grondslag {code} is verwijderd.",
-            again=self._entry_again(request, db_session, versie, "grondslag", code),
-            values={},
-        )
+    (
+        new_samenwerkfunctie,
+        add_samenwerkfunctie,
+        samenwerkfunctie,
+        update_samenwerkfunctie,
+        remove_samenwerkfunctie,
+    ) = _lijst_routes(SAMENWERKFUNCTIES)
+    new_grondslag, add_grondslag, grondslag, update_grondslag, remove_grondslag = _lijst_routes(GRONDSLAGEN)
