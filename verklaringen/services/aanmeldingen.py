@@ -10,7 +10,8 @@ Rules when an aanmelding comes in (all problems are reported at once):
 - a contact person with a name and a valid e-mail address; a motivation of reasonable length.
 
 An organisation the register does not know yet is registered as a deelnemer with status
-``aangemeld`` (through the ledenadministratie). The same organisation applying again for the same
+``aangemeld`` (through the ledenadministratie), in the aanmelding's own transaction: if storing the
+aanmelding fails, no deelnemer is left behind. The same organisation applying again for the same
 role while an aanmelding is open gets that aanmelding's reference, not a new one; repeating a
 request with the same idempotency key gives exactly the first answer (with its status link).
 
@@ -32,15 +33,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.accounts.models import User
 from registry.accounts.permissions import AccountRole
-from registry.audit.services import Actor, audited_write
+from registry.audit.services import Actor, WriteTransaction, audited_write
 from registry.clock import Clock
-from registry.errors import Conflict, InvalidParam, InvalidTransition, NotFound, ValidationFailed
+from registry.errors import InvalidParam, InvalidTransition, NotFound, ValidationFailed
 from registry.ledenadministratie.identifiers import Identificatie, InvalidIdentificatie, validate
 from registry.ledenadministratie.models import DeelnemerSoort, DeelnemerStatus
 from registry.ledenadministratie.schemas import ContactpersoonInvoer as LedenContactpersoon
 from registry.ledenadministratie.schemas import DeelnemerCreate
 from registry.ledenadministratie.schemas import IdentificatieInvoer as LedenIdentificatie
-from registry.ledenadministratie.services import create_deelnemer
+from registry.ledenadministratie.services.deelnemers import register_deelnemer
 from registry.ledenadministratie.services.queries import get_deelnemer_by_id, holders_of
 from registry.signing.signer import b64url_encode
 from verklaringen import schemas
@@ -213,6 +214,16 @@ def _key_hash(key: str | None) -> str | None:
     return hashlib.sha256(key.strip().encode()).hexdigest() if key and key.strip() else None
 
 
+async def _earlier(session: AsyncSession, key_hash: str | None) -> Aanmelding | None:
+    """The aanmelding sent before with the same idempotency key."""
+    if key_hash is None:
+        return None
+    found: Aanmelding | None = await session.scalar(
+        select(Aanmelding).where(Aanmelding.idempotentiesleutel_hash == key_hash)
+    )
+    return found
+
+
 def _received(
     aanmelding: Aanmelding, secret: str, *, bestaand: bool, with_link: bool
 ) -> schemas.AanmeldingOntvangen:
@@ -224,9 +235,18 @@ def _received(
     )
 
 
-async def _register_deelnemer(
-    session: AsyncSession, checked: _Checked, actor: Actor, clock: Clock
-) -> uuid.UUID:
+# Where the ledenadministratie's check names a field the aanmelding calls differently.
+_LEDEN_VELDEN = {
+    "naam": "organisatie",
+    "contactpersonen[0].naam": "contactpersoon.naam",
+    "contactpersonen[0].email": "contactpersoon.email",
+    "contactpersonen[0].telefoon": "contactpersoon.telefoon",
+}
+
+
+async def _register_deelnemer(tx: WriteTransaction, checked: _Checked) -> uuid.UUID:
+    """Register the organisation as a deelnemer (status ``aangemeld``) inside the aanmelding's own
+    transaction, so that a failed aanmelding leaves no deelnemer behind."""
     data = DeelnemerCreate(
         naam=checked.naam,
         soort=checked.soort,
@@ -243,13 +263,11 @@ async def _register_deelnemer(
         ],
     )
     try:
-        deelnemer = await create_deelnemer(session, data, actor=actor, clock=clock)
-    except Conflict:
-        # Registered at the same moment by a concurrent aanmelding: use that deelnemer.
-        found = await _known_deelnemer(session, checked)
-        if found is None:
-            raise
-        return found
+        deelnemer = await register_deelnemer(tx, data)
+    except ValidationFailed as exc:
+        raise ValidationFailed(
+            [InvalidParam(_LEDEN_VELDEN.get(p.name, p.name), p.reason, p.code) for p in exc.invalid_params]
+        ) from None
     return deelnemer.id
 
 
@@ -262,31 +280,32 @@ async def dien_in(
     secret: str,
     idempotentiesleutel: str | None = None,
 ) -> schemas.AanmeldingOntvangen:
-    """Receive an aanmelding (see the module docstring for every rule)."""
+    """Receive an aanmelding (see the module docstring for every rule).
+
+    One write transaction: registering an unknown organisation as a deelnemer and storing the
+    aanmelding are kept together or not at all. The chain lock that transaction takes also makes a
+    concurrent aanmelding of the same organisation find the deelnemer (and aanmelding) the first one
+    stored.
+    """
     key_hash = _key_hash(idempotentiesleutel)
-    if key_hash is not None:
-        earlier = await session.scalar(
-            select(Aanmelding).where(Aanmelding.idempotentiesleutel_hash == key_hash)
-        )
-        if earlier is not None:
-            return _received(earlier, secret, bestaand=False, with_link=True)
+    if (earlier := await _earlier(session, key_hash)) is not None:
+        return _received(earlier, secret, bestaand=False, with_link=True)
     checked = await _check(session, data)
-    deelnemer_id = await _known_deelnemer(session, checked)
-    if deelnemer_id is not None:
-        deelnemer = await get_deelnemer_by_id(session, deelnemer_id)
-        if deelnemer.status == DeelnemerStatus.BEEINDIGD:
-            raise InvalidTransition(
-                f"{deelnemer.naam} is beëindigd als deelnemer en kan zich niet aanmelden."
-            )
-        existing = await _open_aanmelding(session, deelnemer_id, checked.rol_code)
-        if existing is not None:
-            return _received(existing, secret, bestaand=True, with_link=False)
-    else:
-        deelnemer_id = await _register_deelnemer(session, checked, actor, clock)
     async with audited_write(session, actor, clock) as tx:
-        existing = await _open_aanmelding(session, deelnemer_id, checked.rol_code)
-        if existing is not None:
-            return _received(existing, secret, bestaand=True, with_link=False)
+        if (earlier := await _earlier(session, key_hash)) is not None:  # sent twice at the same moment
+            return _received(earlier, secret, bestaand=False, with_link=True)
+        deelnemer_id = await _known_deelnemer(session, checked)
+        if deelnemer_id is None:
+            deelnemer_id = await _register_deelnemer(tx, checked)
+        else:
+            deelnemer = await get_deelnemer_by_id(session, deelnemer_id)
+            if deelnemer.status == DeelnemerStatus.BEEINDIGD:
+                raise InvalidTransition(
+                    f"{deelnemer.naam} is beëindigd als deelnemer en kan zich niet aanmelden."
+                )
+            existing = await _open_aanmelding(session, deelnemer_id, checked.rol_code)
+            if existing is not None:
+                return _received(existing, secret, bestaand=True, with_link=False)
         jaar = jaar_van(tx.now)
         volgnummer = await next_aanmelding_volgnummer(session, jaar)
         aanmelding = Aanmelding(

@@ -8,8 +8,8 @@
    a random status list index allocated, the attestation signed, the PDF rendered (with the
    attestation embedded) and stored with its SHA-256, and the rolvervulling granted in the
    ledenadministratie on basis of this verklaring. If any step fails, nothing of it is stored: there
-   is no half-issued verklaring. A deelnemer that was only ``aangemeld`` is then made ``actief``
-   (see :func:`_activeer_deelnemer`).
+   is no half-issued verklaring. A deelnemer that was only ``aangemeld`` is made ``actief`` in that
+   same transaction (see :func:`_activeer_deelnemer`).
 
 Storage decision: the PDF bytes are kept in the database (``verklaring_document``) rather than in
 ``settings.documents_dir``, so the document and the row that names its SHA-256 commit or roll back
@@ -19,7 +19,6 @@ together; nothing needs cleaning up after a failed afgifte and a backup of the d
 from __future__ import annotations
 
 import asyncio
-import logging
 from random import Random
 
 from sqlalchemy import select
@@ -27,12 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.accounts.models import User
 from registry.accounts.permissions import AccountRole, Principal
-from registry.audit.services import audited_write
+from registry.audit.services import WriteTransaction, audited_write
 from registry.clock import Clock
-from registry.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
+from registry.errors import Conflict, InvalidTransition, ValidationFailed
 from registry.ledenadministratie.models import DeelnemerStatus
 from registry.ledenadministratie.schemas import BasisInvoer, RolvervullingCreate
-from registry.ledenadministratie.services import change_deelnemer_status, grant_rolvervulling
+from registry.ledenadministratie.services import grant_rolvervulling
+from registry.ledenadministratie.services.deelnemers import set_deelnemer_status
 from registry.ledenadministratie.services.queries import get_deelnemer_by_id
 from registry.signing import Signer
 from verklaringen import schemas
@@ -59,8 +59,6 @@ from verklaringen.services.statuslijsten import STATUSLIJST, allocate_index, sta
 from verklaringen.services.toegang import actor_of, require_deelnemer_contact, user_id_of
 from verklaringen.services.verklaringcheck import verklaring_check
 from verklaringen.statuslist import status_claim
-
-logger = logging.getLogger(__name__)
 
 ENTITY = "verklaring"
 METHODE_PORTAAL = "portaal-akkoord"
@@ -258,6 +256,7 @@ async def geef_af(
         await session.flush()
         verklaring.document_id = document.id
         verklaring.pdf_sha256 = document.sha256
+        await _activeer_deelnemer(tx, verklaring)
         rolvervulling = await grant_rolvervulling(
             tx,
             verklaring.deelnemer_id,
@@ -288,31 +287,17 @@ async def geef_af(
                 "rolvervullingId": {"before": None, "after": rolvervulling.id},
             },
         )
-    await _activeer_deelnemer(session, verklaring, principal, clock)
     return verklaring_schema(verklaring, today_of(tx.now), base_url)
 
 
-async def _activeer_deelnemer(
-    session: AsyncSession, verklaring: Verklaring, principal: Principal, clock: Clock
-) -> None:
+async def _activeer_deelnemer(tx: WriteTransaction, verklaring: Verklaring) -> None:
     """A deelnemer that was only ``aangemeld`` becomes ``actief`` with its first verklaring, so that
     the role it now holds counts (and a dienstverlener appears on the public list).
 
-    The ledenadministratie changes a status in a transaction of its own, so this follows the afgifte
-    instead of being part of it; if it fails, the verklaring stands and the deelnemer can be made
-    actief in the ledenadministratie.
+    Part of the afgifte's transaction: a failed afgifte leaves the deelnemer as it was.
     """
-    deelnemer = await get_deelnemer_by_id(session, verklaring.deelnemer_id)
-    if deelnemer.status != DeelnemerStatus.AANGEMELD:
-        return
-    try:
-        await change_deelnemer_status(
-            session,
-            deelnemer.id,
-            DeelnemerStatus.ACTIEF.value,
-            f"Verklaring {verklaring.nummer} afgegeven",
-            actor=actor_of(principal),
-            clock=clock,
+    deelnemer = await get_deelnemer_by_id(tx.session, verklaring.deelnemer_id)
+    if deelnemer.status == DeelnemerStatus.AANGEMELD:
+        await set_deelnemer_status(
+            tx, deelnemer.id, DeelnemerStatus.ACTIEF.value, f"Verklaring {verklaring.nummer} afgegeven"
         )
-    except DomainError:
-        logger.warning("deelnemer %s not made actief after verklaring %s", deelnemer.id, verklaring.nummer)

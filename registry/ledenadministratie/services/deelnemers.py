@@ -3,7 +3,9 @@
 Every function checks all input first and reports every problem at once
 (:class:`~registry.errors.ValidationFailed`), then writes inside one
 :func:`~registry.audit.services.audited_write`: the change and its audit events are stored together,
-or nothing is.
+or nothing is. :func:`register_deelnemer` and :func:`set_deelnemer_status` do the same inside a
+caller's open :class:`~registry.audit.services.WriteTransaction`, so another domain can make them
+part of its own change (an aanmelding, an afgifte) that is stored as a whole or not at all.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ MAX_NAAM = 300
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HUISNUMMER = re.compile(r"^[1-9][0-9]{0,4}(?:[ -]?[A-Za-z0-9]{1,6})?$")
 _TELEFOON_TEKENS = re.compile(r"^\+?[0-9 ()\-]+$")
+# A URL scheme (``javascript:``, ``https:``), not a host followed by a port (``voorbeeld.nl:8080``).
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:(?![0-9]+(?:[/?#]|$))")
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 # Fields of a deelnemer that the audit trail records and the public change feed may show.
 PUBLIC_FIELDS = ("naam", "soort", "status", "identificaties", "regio", "website", "adres")
 
@@ -234,17 +239,51 @@ def _regio(regio: str, problems: list[InvalidParam]) -> str | None:
 
 
 def _website(website: str, problems: list[InvalidParam]) -> str | None:
+    """A website is an ``http``/``https`` address of a named host; without a scheme, ``https://`` is
+    put in front (``www.voorbeeld.nl``). Any other scheme (``javascript:``, ``data:``, ``ftp://``) is
+    refused, never turned into a web address."""
     value = website.strip()
     if not value:
         return None
-    if "://" not in value:
+    if "://" not in value and not _SCHEME.match(value):
         value = f"https://{value}"
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or "." not in parts.netloc or " " in value or len(value) > 500:
+    scheme = value.partition(":")[0].lower() if _SCHEME.match(value) else ""
+    if scheme not in {"http", "https"}:
+        problems.append(
+            InvalidParam(
+                "website",
+                f"'{website.strip()}' is geen webadres: alleen een adres met http:// of https:// kan, "
+                "zoals https://www.voorbeeld.nl.",
+            )
+        )
+    elif len(value) > 500 or not _host_of(value):
         problems.append(
             InvalidParam("website", f"'{website.strip()}' is geen webadres zoals https://www.voorbeeld.nl.")
         )
     return value
+
+
+def _host_of(url: str) -> str | None:
+    """The host name of an ``http(s)://`` address, or ``None`` when it names no real host: no name
+    with a dot and a top-level domain, a user or password in it, a port that cannot be, or a space,
+    control character or backslash anywhere."""
+    if any(teken.isspace() or not teken.isprintable() or teken == "\\" for teken in url):
+        return None
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 -- raises ValueError for a port that cannot be
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        return None
+    labels = host.rstrip(".").split(".")
+    if (
+        parts.username is not None
+        or len(labels) < 2
+        or not all(_HOST_LABEL.match(label) for label in labels)
+        or not (labels[-1].isalpha() or labels[-1].startswith("xn--"))
+    ):
+        return None
+    return host
 
 
 def _contactpersonen(invoer: list[ContactpersoonInvoer], problems: list[InvalidParam]) -> list[_Contact]:
@@ -442,31 +481,44 @@ AANGEMELD_REDEN = "Aangemeld"
 async def create_deelnemer(
     session: AsyncSession, data: DeelnemerCreate, *, actor: Actor, clock: Clock
 ) -> Deelnemer:
-    """Register a new deelnemer with status ``aangemeld``.
+    """Register a new deelnemer with status ``aangemeld``, in a transaction of its own.
 
     Refuses (all at once) what :func:`check_nieuwe_deelnemer` refuses; refuses with a 409 naming the
     field an identificatie that belongs to another deelnemer.
     """
     nieuw = check_nieuwe_deelnemer(data, clock.now())
-    offsets = _offsets(data.identificaties, nieuw.identificaties)
     async with audited_write(session, actor, clock) as tx:
-        await _refuse_taken_identificaties(session, nieuw.identificaties, None, offsets)
-        deelnemer = Deelnemer(**nieuw.values())
-        deelnemer.identificaties = [
-            DeelnemerIdentificatie(soort=i.soort.value, waarde=i.waarde) for i in nieuw.identificaties
-        ]
-        _set_contactpersonen(deelnemer, nieuw.contactpersonen)
-        session.add(deelnemer)
-        await session.flush()
-        _set_zoektermen(session, deelnemer)
-        session.add(
-            Statusperiode(
-                **periode_values(
-                    deelnemer.id, DeelnemerStatus.AANGEMELD, None, nieuw.aangemeld_op, AANGEMELD_REDEN, tx
-                )
+        return await _add_deelnemer(tx, data, nieuw)
+
+
+async def register_deelnemer(tx: WriteTransaction, data: DeelnemerCreate) -> Deelnemer:
+    """:func:`create_deelnemer` inside the caller's write transaction: the deelnemer, its first
+    status period and its audit event are stored or rolled back with the rest of that transaction
+    (an aanmelding registers an unknown organisation this way)."""
+    return await _add_deelnemer(tx, data, check_nieuwe_deelnemer(data, tx.now))
+
+
+async def _add_deelnemer(tx: WriteTransaction, data: DeelnemerCreate, nieuw: NieuweDeelnemer) -> Deelnemer:
+    session = tx.session
+    offsets = _offsets(data.identificaties, nieuw.identificaties)
+    await _refuse_taken_identificaties(session, nieuw.identificaties, None, offsets)
+    deelnemer = Deelnemer(**nieuw.values())
+    deelnemer.identificaties = [
+        DeelnemerIdentificatie(soort=i.soort.value, waarde=i.waarde) for i in nieuw.identificaties
+    ]
+    _set_contactpersonen(deelnemer, nieuw.contactpersonen)
+    session.add(deelnemer)
+    await session.flush()
+    _set_zoektermen(session, deelnemer)
+    session.add(
+        Statusperiode(
+            **periode_values(
+                deelnemer.id, DeelnemerStatus.AANGEMELD, None, nieuw.aangemeld_op, AANGEMELD_REDEN, tx
             )
         )
-        tx.record("deelnemer.aangemeld", ENTITY, deelnemer.id, nieuw.audit_changes())
+    )
+    tx.record("deelnemer.aangemeld", ENTITY, deelnemer.id, nieuw.audit_changes())
+    await session.flush()
     return deelnemer
 
 
@@ -566,13 +618,32 @@ async def change_deelnemer_status(
     clock: Clock,
     ingang: datetime | None = None,
 ) -> Statusperiode:
-    """Move a deelnemer to ``status`` for ``reden``, from ``ingang`` (default: now).
+    """Move a deelnemer to ``status`` for ``reden``, from ``ingang`` (default: now), in a transaction
+    of its own.
 
     Allowed: aangemeld → actief | beeindigd, actief → geschorst | beeindigd, geschorst → actief |
     beeindigd; anything else is an :class:`InvalidTransition`. Schorsen leaves the rolvervullingen as
     they are (a rolcheck then answers "deelnemer geschorst"); beëindigen ends every open
     rolvervulling and ondersteuningsrelatie of the deelnemer from the day it takes effect.
     """
+    nieuw, reden, moment = _check_statuswijziging(status, reden, ingang, clock.now())
+    async with audited_write(session, actor, clock) as tx:
+        return await _wijzig_status(tx, deelnemer_id, nieuw, reden, moment)
+
+
+async def set_deelnemer_status(
+    tx: WriteTransaction, deelnemer_id: uuid.UUID, status: str, reden: str, *, ingang: datetime | None = None
+) -> Statusperiode:
+    """:func:`change_deelnemer_status` inside the caller's write transaction: the new status period,
+    whatever it ends and the audit event are stored or rolled back with the rest of that transaction
+    (an afgifte makes an aangemelde deelnemer actief this way)."""
+    nieuw, reden, moment = _check_statuswijziging(status, reden, ingang, tx.now)
+    return await _wijzig_status(tx, deelnemer_id, nieuw, reden, moment)
+
+
+def _check_statuswijziging(
+    status: str, reden: str, ingang: datetime | None, now: datetime
+) -> tuple[DeelnemerStatus, str, datetime]:
     problems: list[InvalidParam] = []
     value = status.strip().lower().replace("ë", "e")
     if value not in DeelnemerStatus.__members__.values():
@@ -581,42 +652,48 @@ async def change_deelnemer_status(
     reden = reden.strip()
     if not reden:
         problems.append(InvalidParam("reden", "Geef de reden van de statuswijziging.", "required"))
-    moment = _moment(ingang, clock.now(), "ingang", problems)
+    moment = _moment(ingang, now, "ingang", problems)
     if problems:
         raise ValidationFailed(problems)
-    nieuw = DeelnemerStatus(value)
-    async with audited_write(session, actor, clock) as tx:
-        deelnemer = await get_deelnemer_by_id(session, deelnemer_id)
-        huidig = await open_statusperiode(session, deelnemer.id)
-        van = DeelnemerStatus(huidig.status)
-        if nieuw not in STATUS_TRANSITIONS[van]:
-            allowed = sorted(s.label.lower() for s in STATUS_TRANSITIONS[van])
-            hint = (
-                f"vanuit {van.label.lower()} kan alleen: {', '.join(allowed)}"
-                if allowed
-                else "dit is definitief"
-            )
-            raise InvalidTransition(
-                f"{deelnemer.naam} is {van.label.lower()} en kan niet naar {nieuw.label.lower()}; {hint}."
-            )
-        if moment < huidig.geldig_van:
-            raise ValidationFailed.single(
-                "ingang",
-                f"De wijziging kan niet ingaan vóór de huidige status ({huidig.geldig_van.isoformat()}).",
-            )
-        huidig.geldig_tot = moment
-        periode = Statusperiode(**periode_values(deelnemer.id, nieuw, van.value, moment, reden, tx))
-        session.add(periode)
-        deelnemer.status = nieuw.value
-        if nieuw is DeelnemerStatus.BEEINDIGD:
-            await _end_everything(session, tx, deelnemer, moment, reden)
-        tx.record(
-            "deelnemer.status-gewijzigd",
-            ENTITY,
-            deelnemer.id,
-            {"status": {"before": van.value, "after": nieuw.value}, "reden": {"before": None, "after": reden},
-             "ingang": {"before": None, "after": moment}},
-        )  # fmt: skip
+    return DeelnemerStatus(value), reden, moment
+
+
+async def _wijzig_status(
+    tx: WriteTransaction, deelnemer_id: uuid.UUID, nieuw: DeelnemerStatus, reden: str, moment: datetime
+) -> Statusperiode:
+    session = tx.session
+    deelnemer = await get_deelnemer_by_id(session, deelnemer_id)
+    huidig = await open_statusperiode(session, deelnemer.id)
+    van = DeelnemerStatus(huidig.status)
+    if nieuw not in STATUS_TRANSITIONS[van]:
+        allowed = sorted(s.label.lower() for s in STATUS_TRANSITIONS[van])
+        hint = (
+            f"vanuit {van.label.lower()} kan alleen: {', '.join(allowed)}" if allowed else "dit is definitief"
+        )
+        raise InvalidTransition(
+            f"{deelnemer.naam} is {van.label.lower()} en kan niet naar {nieuw.label.lower()}; {hint}."
+        )
+    if moment < huidig.geldig_van:
+        raise ValidationFailed.single(
+            "ingang",
+            f"De wijziging kan niet ingaan vóór de huidige status ({huidig.geldig_van.isoformat()}).",
+        )
+    huidig.geldig_tot = moment
+    periode = Statusperiode(**periode_values(deelnemer.id, nieuw, van.value, moment, reden, tx))
+    session.add(periode)
+    deelnemer.status = nieuw.value
+    if nieuw is DeelnemerStatus.BEEINDIGD:
+        await _end_everything(session, tx, deelnemer, moment, reden)
+    tx.record(
+        "deelnemer.status-gewijzigd",
+        ENTITY,
+        deelnemer.id,
+        {"status": {"before": van.value, "after": nieuw.value}, "reden": {"before": None, "after": reden},
+         "ingang": {"before": None, "after": moment}},
+    )  # fmt: skip
+    # Written now, so that what the caller's transaction reads next (a reload of the deelnemer
+    # included) sees the new status.
+    await session.flush()
     return periode
 
 
