@@ -129,6 +129,69 @@ async def test_every_invalid_field_is_named_at_once_and_nothing_is_written(
     assert await _count(db, Deelnemer) == 0
 
 
+@pytest.mark.parametrize(
+    "website",
+    [
+        "javascript:alert(1)",
+        "JavaScript:window.__xss=1",
+        "javascript://www.voorbeeld.nl/%0aalert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1).nl",
+        "ftp://ftp.voorbeeld.nl",
+        "mailto:info@voorbeeld.nl",
+        "https:www.voorbeeld.nl",
+        "https://localhost",
+        "https://127.0.0.1",
+        "https://<script>.nl",
+        "https://gebruiker:geheim@voorbeeld.nl",
+        "https://voorbeeld.nl:99999",
+        "//voorbeeld.nl",
+        "https://voorbeeld.nl/een pad",
+    ],
+)
+async def test_a_website_that_is_no_http_address_of_a_real_host_is_refused(
+    db: AsyncSession, clock: MovableClock, website: str
+) -> None:
+    data = DeelnemerCreate(
+        naam="Koppelpunt B.V.",
+        soort="softwareleverancier",
+        identificaties=[IdentificatieInvoer(soort="kvk", waarde="90000001")],
+        website=website,
+    )
+
+    with pytest.raises(ValidationFailed) as raised:
+        await services.create_deelnemer(db, data, actor=BEHEERDER, clock=clock)
+
+    [problem] = raised.value.invalid_params
+    assert problem.name == "website"
+    assert "https://www.voorbeeld.nl" in problem.reason
+    assert await _count(db, Deelnemer) == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("www.voorbeeld.nl", "https://www.voorbeeld.nl"),
+        ("voorbeeld.nl:8443/over-ons", "https://voorbeeld.nl:8443/over-ons"),
+        ("http://www.voorbeeld.nl/pad?vraag=1", "http://www.voorbeeld.nl/pad?vraag=1"),
+        (" https://jeugdzorg-fryslân.example ", "https://jeugdzorg-fryslân.example"),
+    ],
+)
+async def test_a_website_is_stored_as_an_http_address(
+    db: AsyncSession, clock: MovableClock, typed: str, stored: str
+) -> None:
+    data = DeelnemerCreate(
+        naam="Koppelpunt B.V.",
+        soort="softwareleverancier",
+        identificaties=[IdentificatieInvoer(soort="kvk", waarde="90000001")],
+        website=typed,
+    )
+
+    deelnemer = await services.create_deelnemer(db, data, actor=BEHEERDER, clock=clock)
+
+    assert deelnemer.website == stored
+
+
 async def test_an_identificatie_of_another_deelnemer_is_a_conflict_naming_the_field(
     db: AsyncSession, clock: MovableClock, make_deelnemer: DeelnemerFactory
 ) -> None:

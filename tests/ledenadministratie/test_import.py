@@ -186,12 +186,18 @@ async def test_identificaties_used_twice_in_the_file_or_already_in_the_register_
 async def test_every_problem_of_a_regel_is_reported_at_its_kolom(
     db: AsyncSession, clock: MovableClock
 ) -> None:
-    data = csv_bytes([regel("", "1234", soort="ziekenhuis", website="geen adres", contact_email="x")])
+    data = csv_bytes(
+        [
+            regel("", "1234", soort="ziekenhuis", website="geen adres", contact_email="x"),
+            regel("Koppelpunt B.V.", "90000001", website="javascript:alert(document.cookie)"),
+        ]
+    )
 
     verslag = await _import(db, clock, data)
 
     assert sorted(_problemen(verslag)) == [
         (2, "contact_email"), (2, "identificaties"), (2, "naam"), (2, "soort"), (2, "website"),
+        (3, "website"),
     ]  # fmt: skip
 
 

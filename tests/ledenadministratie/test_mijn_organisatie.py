@@ -93,12 +93,19 @@ async def test_the_contact_updates_its_own_contactgegevens(
         "/mijn-organisatie/contactgegevens",
         CONTACT | {"deelnemerId": str(koppelpunt.id), "contactEmail": "x"},
     )
+    script = await post_form(
+        client,
+        "/mijn-organisatie/contactgegevens",
+        CONTACT | {"deelnemerId": str(koppelpunt.id), "website": "javascript:window.__xss=1"},
+    )
     saved = await post_form(
         client, "/mijn-organisatie/contactgegevens", CONTACT | {"deelnemerId": str(koppelpunt.id)}
     )
 
     assert bad.status_code == 400
     assert "Vul een geldig e-mailadres in" in text_of(bad.text)
+    assert script.status_code == 400
+    assert "alleen een adres met http:// of https:// kan" in text_of(script.text)
     assert saved.status_code == 303
     stored = await db.get(Deelnemer, koppelpunt.id, populate_existing=True)
     assert stored is not None

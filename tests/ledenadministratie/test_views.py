@@ -92,6 +92,20 @@ async def test_every_problem_shows_next_to_its_field_and_nothing_is_stored(
     assert await db.scalar(select(Deelnemer.id)) is None
 
 
+async def test_a_javascript_website_is_refused_next_to_its_field(
+    client: AsyncTestClient[Litestar], login_as: LoginAs, db: AsyncSession
+) -> None:
+    await login_as("stelselbeheerder")
+
+    response = await post_form(client, "/beheer/deelnemers", VALID_FORM | {"website": "javascript:alert(1)"})
+
+    assert response.status_code == 400
+    assert "alleen een adres met http:// of https:// kan" in text_of(response.text)
+    assert 'href="#website"' in response.text
+    assert 'href="javascript:' not in response.text
+    assert await db.scalar(select(Deelnemer.id)) is None
+
+
 async def test_a_duplicate_identificatie_is_refused_with_the_other_deelnemer_named(
     client: AsyncTestClient[Litestar], login_as: LoginAs, make_deelnemer: DeelnemerFactory
 ) -> None:
