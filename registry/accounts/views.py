@@ -25,6 +25,7 @@ from registry.accounts.schemas import (
     TotpConfirmForm,
     TotpDisableForm,
 )
+from registry.accounts.secretbox import totp_box
 from registry.accounts.web import field_errors, read_form, safe_next
 from registry.dependencies import AppClock, AppSettings, DbSession
 from registry.errors import NotAuthenticated, NotFound, ValidationFailed
@@ -170,6 +171,7 @@ async def second_factor(
             code=form.code,
             clock=clock,
             lifetime=_session_lifetime(settings),
+            box=totp_box(settings.secret_key),
             ip_address=_client_ip(request),
             user_agent=request.headers.get("user-agent"),
         )
@@ -289,11 +291,14 @@ async def change_password(
 async def _totp_page(
     request: Request[Any, Any, Any],
     db_session: DbSession,
+    settings: AppSettings,
     errors: dict[str, list[str]] | None = None,
     status_code: int = 200,
 ) -> Template:
     me = current_principal(request)
-    enabled, pending_secret, account_name = await services.totp_enrolment(db_session, uuid.UUID(me.id))
+    enabled, pending_secret, account_name = await services.totp_enrolment(
+        db_session, uuid.UUID(me.id), box=totp_box(settings.secret_key)
+    )
     context: dict[str, Any] = {
         "enabled": enabled,
         "pending": pending_secret is not None,
@@ -312,27 +317,37 @@ async def _totp_page(
 
 
 @get("/profiel/tweestapsverificatie", opt=AUTHENTICATED, include_in_schema=False)
-async def totp_overview(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
-    return await _totp_page(request, db_session)
+async def totp_overview(
+    request: Request[Any, Any, Any], db_session: DbSession, settings: AppSettings
+) -> Template:
+    return await _totp_page(request, db_session, settings)
 
 
 @post("/profiel/tweestapsverificatie/starten", opt=AUTHENTICATED, include_in_schema=False)
 async def totp_start(
-    request: Request[Any, Any, Any], db_session: DbSession, clock: AppClock
+    request: Request[Any, Any, Any], db_session: DbSession, clock: AppClock, settings: AppSettings
 ) -> Response[Any]:
-    await services.start_totp_enrolment(db_session, uuid.UUID(current_principal(request).id), clock)
+    await services.start_totp_enrolment(
+        db_session, uuid.UUID(current_principal(request).id), clock, box=totp_box(settings.secret_key)
+    )
     return Redirect("/profiel/tweestapsverificatie", status_code=303)
 
 
 @post("/profiel/tweestapsverificatie", opt=AUTHENTICATED, include_in_schema=False)
 async def totp_confirm(
-    request: Request[Any, Any, Any], db_session: DbSession, clock: AppClock
+    request: Request[Any, Any, Any], db_session: DbSession, clock: AppClock, settings: AppSettings
 ) -> Response[Any]:
     form = await read_form(request, TotpConfirmForm)
     try:
-        await services.confirm_totp(db_session, uuid.UUID(current_principal(request).id), form.code, clock)
+        await services.confirm_totp(
+            db_session,
+            uuid.UUID(current_principal(request).id),
+            form.code,
+            clock,
+            box=totp_box(settings.secret_key),
+        )
     except ValidationFailed as exc:
-        return await _totp_page(request, db_session, field_errors(exc), status_code=400)
+        return await _totp_page(request, db_session, settings, field_errors(exc), status_code=400)
     response: Response[Any] = Redirect("/profiel", status_code=303)
     flash(
         request, response, "Tweestapsverificatie staat aan. Bij het inloggen vragen we voortaan om een code."

@@ -20,12 +20,14 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.accounts.models import User
+from registry.accounts.secretbox import totp_box
 from registry.app import CSRF_COOKIE, CSRF_FIELD
 from registry.audit.services import Actor, audited_write, changes_between, snapshot
 from registry.clock import Clock
 from tests.conftest import DEFAULT_PASSWORD, TEST_SECRET
 
 PASSWORD = DEFAULT_PASSWORD
+TOTP_BOX = totp_box(TEST_SECRET)  # the box the test app seals TOTP secrets with
 ROLES = ("stelselbeheerder", "casemanager", "auditor", "deelnemer-contact")
 
 

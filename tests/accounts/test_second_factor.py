@@ -15,9 +15,10 @@ from registry.accounts import services, totp
 from registry.accounts.authentication import SESSION_COOKIE
 from registry.accounts.errors import AccountLocked, LoginFailed
 from registry.accounts.models import User
+from registry.accounts.secretbox import SecretBox, totp_context
 from registry.errors import ValidationFailed
 from tests.accounts.conftest import SignIn
-from tests.accounts.factories import PASSWORD, insert_user, post_form, text_of
+from tests.accounts.factories import PASSWORD, TOTP_BOX, insert_user, post_form, text_of
 from tests.assertions import assert_sent_to_login
 from tests.conftest import MovableClock
 
@@ -25,8 +26,8 @@ HOUR = timedelta(hours=1)
 
 
 async def _enrol(db: AsyncSession, user: User, clock: MovableClock) -> str:
-    secret = await services.start_totp_enrolment(db, user.id, clock)
-    await services.confirm_totp(db, user.id, totp.code_at(secret, clock.now()), clock)
+    secret = await services.start_totp_enrolment(db, user.id, clock, box=TOTP_BOX)
+    await services.confirm_totp(db, user.id, totp.code_at(secret, clock.now()), clock, box=TOTP_BOX)
     clock.advance(seconds=30)  # the enrolment code's time step is used up
     return secret
 
@@ -59,7 +60,9 @@ async def test_a_user_enrols_from_the_profile_page(
     assert confirmed.status_code == 303
     refreshed = await db.get(User, user.id, populate_existing=True)
     assert refreshed is not None
-    assert refreshed.totp_secret == secret.group(1)
+    assert refreshed.totp_secret is not None
+    assert secret.group(1) not in refreshed.totp_secret  # stored sealed, not as the secret itself
+    assert TOTP_BOX.open(refreshed.totp_secret, totp_context(user.id)) == secret.group(1)
     assert refreshed.totp_pending_secret is None
 
 
@@ -104,11 +107,15 @@ async def test_a_code_is_accepted_only_once(db: AsyncSession, clock: MovableCloc
     code = totp.code_at(secret, clock.now())
 
     first = await services.log_in(db, email=user.email, password=PASSWORD, clock=clock, lifetime=HOUR)
-    await services.complete_second_factor(db, token=first.token, code=code, clock=clock, lifetime=HOUR)
+    await services.complete_second_factor(
+        db, token=first.token, code=code, clock=clock, lifetime=HOUR, box=TOTP_BOX
+    )
 
     second = await services.log_in(db, email=user.email, password=PASSWORD, clock=clock, lifetime=HOUR)
     with pytest.raises(LoginFailed, match="De code klopt niet"):
-        await services.complete_second_factor(db, token=second.token, code=code, clock=clock, lifetime=HOUR)
+        await services.complete_second_factor(
+            db, token=second.token, code=code, clock=clock, lifetime=HOUR, box=TOTP_BOX
+        )
 
 
 async def test_wrong_codes_count_towards_the_lock(db: AsyncSession, clock: MovableClock) -> None:
@@ -118,16 +125,21 @@ async def test_wrong_codes_count_towards_the_lock(db: AsyncSession, clock: Movab
     for _ in range(services.MAX_FAILED_LOGINS - 1):
         with pytest.raises(LoginFailed):
             await services.complete_second_factor(
-                db, token=pending.token, code="000000", clock=clock, lifetime=HOUR
+                db, token=pending.token, code="000000", clock=clock, lifetime=HOUR, box=TOTP_BOX
             )
     with pytest.raises(AccountLocked):
         await services.complete_second_factor(
-            db, token=pending.token, code="000000", clock=clock, lifetime=HOUR
+            db, token=pending.token, code="000000", clock=clock, lifetime=HOUR, box=TOTP_BOX
         )
     # The pending login is gone, and the right code does not help any more.
     with pytest.raises(LoginFailed, match="verlopen"):
         await services.complete_second_factor(
-            db, token=pending.token, code=totp.code_at(secret, clock.now()), clock=clock, lifetime=HOUR
+            db,
+            token=pending.token,
+            code=totp.code_at(secret, clock.now()),
+            clock=clock,
+            lifetime=HOUR,
+            box=TOTP_BOX,
         )
 
 
@@ -138,7 +150,12 @@ async def test_a_pending_login_expires(db: AsyncSession, clock: MovableClock) ->
     clock.advance(minutes=11)
     with pytest.raises(LoginFailed, match="verlopen"):
         await services.complete_second_factor(
-            db, token=pending.token, code=totp.code_at(secret, clock.now()), clock=clock, lifetime=HOUR
+            db,
+            token=pending.token,
+            code=totp.code_at(secret, clock.now()),
+            clock=clock,
+            lifetime=HOUR,
+            box=TOTP_BOX,
         )
 
 
@@ -166,12 +183,80 @@ async def test_the_user_switches_the_second_factor_off_with_their_password(
 async def test_confirming_without_starting_is_refused(db: AsyncSession, clock: MovableClock) -> None:
     user = await insert_user(db, clock)
     with pytest.raises(Exception, match="Start eerst"):
-        await services.confirm_totp(db, user.id, "123456", clock)
-    await services.start_totp_enrolment(db, user.id, clock)
+        await services.confirm_totp(db, user.id, "123456", clock, box=TOTP_BOX)
+    await services.start_totp_enrolment(db, user.id, clock, box=TOTP_BOX)
     with pytest.raises(ValidationFailed):
-        await services.confirm_totp(db, user.id, "12345x", clock)
+        await services.confirm_totp(db, user.id, "12345x", clock, box=TOTP_BOX)
 
 
 async def test_an_unknown_user_has_no_enrolment(db: AsyncSession) -> None:
     with pytest.raises(Exception, match="bestaat niet"):
-        await services.totp_enrolment(db, uuid.uuid4())
+        await services.totp_enrolment(db, uuid.uuid4(), box=TOTP_BOX)
+
+
+async def test_the_secret_is_stored_sealed_also_while_waiting_for_confirmation(
+    db: AsyncSession, clock: MovableClock
+) -> None:
+    user = await insert_user(db, clock)
+
+    secret = await services.start_totp_enrolment(db, user.id, clock, box=TOTP_BOX)
+    pending = await db.get(User, user.id, populate_existing=True)
+    assert pending is not None
+    assert pending.totp_pending_secret is not None
+    assert secret not in pending.totp_pending_secret
+    assert pending.totp_pending_secret.startswith("aesgcm1:")
+    assert len(pending.totp_pending_secret) <= 255  # the column's length
+
+    await services.confirm_totp(db, user.id, totp.code_at(secret, clock.now()), clock, box=TOTP_BOX)
+    enrolled = await db.get(User, user.id, populate_existing=True)
+    assert enrolled is not None
+    assert enrolled.totp_secret is not None
+    assert secret not in enrolled.totp_secret
+    # Bound to its account: the same sealed value does not open for another one.
+    with pytest.raises(Exception, match="does not open"):
+        TOTP_BOX.open(enrolled.totp_secret, totp_context(uuid.uuid4()))
+
+
+async def test_a_secret_stored_in_plaintext_still_works_and_is_sealed_at_the_next_login(
+    db: AsyncSession, clock: MovableClock
+) -> None:
+    user = await insert_user(db, clock)
+    legacy = totp.new_secret()
+    user.totp_secret = legacy  # as stored before secrets were encrypted
+    await db.commit()
+
+    pending = await services.log_in(db, email=user.email, password=PASSWORD, clock=clock, lifetime=HOUR)
+    outcome = await services.complete_second_factor(
+        db,
+        token=pending.token,
+        code=totp.code_at(legacy, clock.now()),
+        clock=clock,
+        lifetime=HOUR,
+        box=TOTP_BOX,
+    )
+
+    assert outcome.principal is not None
+    refreshed = await db.get(User, user.id, populate_existing=True)
+    assert refreshed is not None
+    assert refreshed.totp_secret is not None
+    assert refreshed.totp_secret != legacy
+    assert TOTP_BOX.open(refreshed.totp_secret, totp_context(user.id)) == legacy
+
+
+async def test_a_secret_sealed_under_another_secret_key_is_refused_with_advice(
+    db: AsyncSession, clock: MovableClock
+) -> None:
+    user = await insert_user(db, clock)
+    secret = await _enrol(db, user, clock)
+    other_key = SecretBox("een heel andere geheime sleutel van de portal!!", "totp-secret")
+
+    pending = await services.log_in(db, email=user.email, password=PASSWORD, clock=clock, lifetime=HOUR)
+    with pytest.raises(LoginFailed, match="Vraag de stelselbeheerder"):
+        await services.complete_second_factor(
+            db,
+            token=pending.token,
+            code=totp.code_at(secret, clock.now()),
+            clock=clock,
+            lifetime=HOUR,
+            box=other_key,
+        )

@@ -19,7 +19,7 @@ from registry.audit.models import AuditEvent
 from registry.audit.services import Actor
 from registry.errors import Conflict
 from tests.accounts.conftest import SignIn
-from tests.accounts.factories import PASSWORD, forms_in, insert_user, post_form, text_of
+from tests.accounts.factories import PASSWORD, TOTP_BOX, forms_in, insert_user, post_form, text_of
 from tests.conftest import MovableClock
 
 HOUR = timedelta(hours=1)
@@ -234,8 +234,8 @@ async def test_resetting_the_second_factor(
 ) -> None:
     await sign_in("stelselbeheerder")
     user = await insert_user(db, clock, "auditor")
-    secret = await services.start_totp_enrolment(db, user.id, clock)
-    await services.confirm_totp(db, user.id, totp.code_at(secret, clock.now()), clock)
+    secret = await services.start_totp_enrolment(db, user.id, clock, box=TOTP_BOX)
+    await services.confirm_totp(db, user.id, totp.code_at(secret, clock.now()), clock, box=TOTP_BOX)
 
     response = await post_form(
         client, f"/beheer/gebruikers/{user.id}/tweestapsverificatie-resetten", {"bevestigd": "ja"}

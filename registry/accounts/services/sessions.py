@@ -21,6 +21,7 @@ from registry.accounts.errors import BAD_CREDENTIALS, AccountLocked, LoginFailed
 from registry.accounts.models import PasswordReset, User, UserSession
 from registry.accounts.passwords import hash_password, verify_password
 from registry.accounts.permissions import Principal
+from registry.accounts.secretbox import SecretBox, UnreadableSecret, totp_context
 from registry.accounts.services.users import (
     end_all_sessions,
     get_user_row,
@@ -48,6 +49,10 @@ def _fresh(statement: SelectT) -> SelectT:
 
 
 MAX_FAILED_LOGINS = 5
+UNREADABLE_SECOND_FACTOR = (
+    "Uw tweestapsverificatie kan niet worden gecontroleerd. Vraag de stelselbeheerder om uw "
+    "tweestapsverificatie te resetten."
+)
 LOCK_DURATION = timedelta(minutes=15)
 # A login waiting for its second factor is only good for finishing that step, and not for long.
 PENDING_LOGIN_LIFETIME = timedelta(minutes=10)
@@ -257,10 +262,14 @@ async def complete_second_factor(
     code: str,
     clock: Clock,
     lifetime: timedelta,
+    box: SecretBox,
     ip_address: str | None = None,
     user_agent: str | None = None,
 ) -> LoginOutcome:
-    """Check the TOTP code of a pending login; on success the pending session is replaced by a new one."""
+    """Check the TOTP code of a pending login; on success the pending session is replaced by a new one.
+
+    ``box`` opens the stored TOTP secret; a secret still stored in plaintext is sealed on success.
+    """
     user = await pending_login(session, token, clock.now())
     if user is None or user.totp_secret is None or token is None:
         raise LoginFailed("Uw inlogpoging is verlopen. Log opnieuw in.")
@@ -269,8 +278,23 @@ async def complete_second_factor(
     # A pending login proves the password, so the attempt is the user's.
     async with audited_write(session, _user_actor(user), clock) as tx:
         await session.refresh(user)
-        step = totp.matching_step(user.totp_secret or "", code, tx.now, user.totp_last_step)
-        if is_locked(user, tx.now):
+        stored = user.totp_secret or ""
+        try:
+            secret = box.open(stored, totp_context(user.id))
+        except UnreadableSecret:
+            logger.error("second factor of user %s cannot be read with the current secret key", user.id)
+            secret = None
+        step = totp.matching_step(secret, code, tx.now, user.totp_last_step) if secret else None
+        if secret is None:
+            tx.record(
+                "inloggen.mislukt",
+                "gebruiker",
+                user.id,
+                {"reden": {"before": None, "after": "tweede factor onleesbaar"}},
+            )
+            await _end_presented_session(session, token)
+            refusal = LoginFailed(UNREADABLE_SECOND_FACTOR)
+        elif is_locked(user, tx.now):
             assert user.locked_until is not None
             await _end_presented_session(session, token)
             refusal = AccountLocked(user.locked_until)
@@ -285,6 +309,8 @@ async def complete_second_factor(
             await _end_presented_session(session, token)
             user.failed_logins, user.locked_until, user.last_login_at = 0, None, tx.now
             user.totp_last_step = step
+            if not box.is_sealed(stored):
+                user.totp_secret = box.seal(secret, totp_context(user.id))
             new, record = _add_session(
                 session,
                 tx,
@@ -421,30 +447,37 @@ async def reset_password(
 # --- second factor (TOTP) ---------------------------------------------------------------------------
 
 
-async def start_totp_enrolment(session: AsyncSession, user_id: uuid.UUID, clock: Clock) -> str:
-    """Make a new secret for the user to scan; it is used only after a code confirms it."""
+async def start_totp_enrolment(
+    session: AsyncSession, user_id: uuid.UUID, clock: Clock, *, box: SecretBox
+) -> str:
+    """Make a new secret for the user to scan (stored sealed by ``box``); it is used only after a
+    code confirms it."""
     user = await get_user_row(session, user_id)
     if user.totp_secret is not None:
         raise Conflict("Tweestapsverificatie staat al aan.")
     async with audited_write(session, _user_actor(user), clock) as tx:
         user = await get_user_row(session, user_id)
         secret = totp.new_secret()
-        user.totp_pending_secret = secret
+        user.totp_pending_secret = box.seal(secret, totp_context(user.id))
         tx.record("gebruiker.tweede-factor-gestart", "gebruiker", user.id, {})
     return secret
 
 
-async def confirm_totp(session: AsyncSession, user_id: uuid.UUID, code: str, clock: Clock) -> None:
+async def confirm_totp(
+    session: AsyncSession, user_id: uuid.UUID, code: str, clock: Clock, *, box: SecretBox
+) -> None:
     """Switch the second factor on once the user shows a code made from the new secret."""
     user = await get_user_row(session, user_id)
-    if user.totp_pending_secret is None:
+    pending = _pending_secret(user, box)
+    if pending is None:
         raise Conflict("Start eerst het instellen van tweestapsverificatie.")
-    step = totp.matching_step(user.totp_pending_secret, code, clock.now(), None)
+    step = totp.matching_step(pending, code, clock.now(), None)
     if step is None:
         raise ValidationFailed.single("code", "De code klopt niet. Vul de code in die uw app nu toont.")
     async with audited_write(session, _user_actor(user), clock) as tx:
         user = await get_user_row(session, user_id)
-        user.totp_secret, user.totp_pending_secret, user.totp_last_step = user.totp_pending_secret, None, step
+        sealed = box.seal(pending, totp_context(user.id))
+        user.totp_secret, user.totp_pending_secret, user.totp_last_step = sealed, None, step
         tx.record(
             "gebruiker.tweede-factor-aangezet",
             "gebruiker",
@@ -473,7 +506,19 @@ async def disable_totp(
             )
 
 
-async def totp_enrolment(session: AsyncSession, user_id: uuid.UUID) -> tuple[bool, str | None, str]:
+async def totp_enrolment(
+    session: AsyncSession, user_id: uuid.UUID, *, box: SecretBox
+) -> tuple[bool, str | None, str]:
     """Whether the second factor is on, the secret waiting for confirmation, and the account name."""
     user = await get_user_row(session, user_id)
-    return user.totp_secret is not None, user.totp_pending_secret, user.email
+    return user.totp_secret is not None, _pending_secret(user, box), user.email
+
+
+def _pending_secret(user: User, box: SecretBox) -> str | None:
+    """The secret waiting for confirmation; one that no longer opens counts as none (start again)."""
+    if user.totp_pending_secret is None:
+        return None
+    try:
+        return box.open(user.totp_pending_secret, totp_context(user.id))
+    except UnreadableSecret:
+        return None
