@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from advanced_alchemy.base import UUIDAuditBase, orm_registry
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -21,7 +23,14 @@ from sqlalchemy.util import await_only
 
 from registry.settings import Settings
 
-__all__ = ["Base", "create_engine", "create_session_factory", "metadata", "session_scope"]
+__all__ = [
+    "Base",
+    "create_engine",
+    "create_session_factory",
+    "metadata",
+    "session_scope",
+    "sqlite_path",
+]
 
 # advanced-alchemy's base gives a UUID primary key plus created_at/updated_at (UTC) on every table,
 # and a metadata with a constraint naming convention so migrations name constraints predictably.
@@ -101,3 +110,9 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
     """A session for code outside a request (CLI, background work); closed (rolled back) on exit."""
     async with factory() as session:
         yield session
+
+
+def sqlite_path(settings: Settings) -> Path:
+    """The file of a SQLite database URL."""
+    return Path(make_url(settings.database_url).database or "")
+

@@ -66,3 +66,28 @@ async def catalogus_rollen(session: AsyncSession) -> list[tuple[str, str]]:
         return []
     _release, rollen = await catalogus.list_rollen(session)
     return [(rol.code, rol.naam) for rol in rollen]
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogusstand:
+    """The definitive catalogue release (``None`` before there is one) and its roles' names: what a
+    lookup answer needs of the catalogue, read once per version of the register."""
+
+    release: str | None
+    namen: dict[str, str]
+
+    def bekend(self, code: str) -> bool:
+        """Whether the definitive release has role ``code``; :class:`CatalogusOntbreekt` before one."""
+        if self.release is None:
+            raise CatalogusOntbreekt("Er is nog geen definitieve release van de rollencatalogus.")
+        return code in self.namen
+
+
+async def catalogusstand(session: AsyncSession) -> Catalogusstand:
+    from roles import services as catalogus
+
+    release = await catalogus.current_release(session)
+    if release is None:
+        return Catalogusstand(None, {})
+    _release, rollen = await catalogus.list_rollen(session)
+    return Catalogusstand(release.versie, {rol.code: rol.naam for rol in rollen})

@@ -16,11 +16,12 @@ from litestar.params import PathParameter, QueryParameter
 
 from registry.accounts.permissions import Permission, principal_of
 from registry.api import API_PREFIX, Page, paginated
-from registry.dependencies import AppClock, AppSettings, DbSession, Paging
+from registry.dependencies import AppSettings, DbSession, Paging
+from registry.ledenadministratie import peildatum as peil
 from registry.ledenadministratie import schemas, services
-from registry.ledenadministratie.antwoord import ANSWER_TYP, answer
-from registry.ledenadministratie.peildatum import parse_peildatum
+from registry.ledenadministratie.antwoord import ANSWER_TYP, Bron, answer, cached_answer
 from registry.ledenadministratie.ratelimit import rate_limit
+from registry.ledenadministratie.services import directe_lookup, lookup
 
 PUBLIC = {"public": True}
 SIGNED = (
@@ -66,8 +67,6 @@ class LookupController(Controller):
     async def list_deelnemers(
         self,
         request: Request[Any, Any, Any],
-        db_session: DbSession,
-        clock: AppClock,
         paging: Paging,
         zoek: Annotated[
             str | None,
@@ -97,14 +96,24 @@ class LookupController(Controller):
         ] = None,
         peildatum: Peildatum = None,
     ) -> Response[Page[schemas.Deelnemer]]:
-        moment = parse_peildatum(peildatum, clock.now())
         vraag = services.Zoekvraag(
             zoek=zoek, identificatie=identificatie, rol=rol, status=status, soort=soort, regio=regio
         )
-        items, total = await services.search_deelnemers(
-            db_session, vraag, moment, paging, volledig=_volledig(request)
-        )
-        return answer(request, paginated(request, items, total, paging))
+        volledig = _volledig(request)
+
+        async def compute(bron: Bron, moment: peil.Peildatum) -> Response[Page[schemas.Deelnemer]]:
+            if vraag.alleen_identificatie() and not volledig:
+                found = await directe_lookup.met_identificatie(
+                    bron.snap, identificatie or "", moment, await bron.catalogus()
+                )
+                items, total = found[paging.offset : paging.offset + paging.page_size], len(found)
+            else:
+                items, total = await services.search_deelnemers(
+                    await bron.session(), vraag, moment, paging, volledig=volledig
+                )
+            return paginated(request, items, total, paging)
+
+        return await cached_answer(request, compute, peildatum, volledig)
 
     @get(
         "/deelnemers/{id:str}",
@@ -118,14 +127,18 @@ class LookupController(Controller):
     async def get_deelnemer(
         self,
         request: Request[Any, Any, Any],
-        db_session: DbSession,
-        clock: AppClock,
         id: Annotated[str, PathParameter(description="Id (uuid) of identificatie soort:waarde.")],
         peildatum: Peildatum = None,
     ) -> Response[schemas.Deelnemer]:
-        moment = parse_peildatum(peildatum, clock.now())
-        deelnemer = await services.get_deelnemer(db_session, id, moment, volledig=_volledig(request))
-        return answer(request, deelnemer)
+        volledig = _volledig(request)
+
+        async def compute(bron: Bron, moment: peil.Peildatum) -> schemas.Deelnemer:
+            if volledig:
+                return await services.get_deelnemer(await bron.session(), id, moment, volledig=True)
+            verwijzing = directe_lookup.Verwijzing.lees(id, "id")
+            return await directe_lookup.deelnemer(bron.snap, verwijzing, moment, await bron.catalogus())
+
+        return await cached_answer(request, compute, peildatum, volledig)
 
     @get(
         "/deelnemers/{id:str}/rollen",
@@ -136,15 +149,18 @@ class LookupController(Controller):
     async def list_rollen(
         self,
         request: Request[Any, Any, Any],
-        db_session: DbSession,
-        clock: AppClock,
         paging: Paging,
         id: Annotated[str, PathParameter(description="Id (uuid) of identificatie soort:waarde.")],
         peildatum: Peildatum = None,
     ) -> Response[Page[schemas.Rolvervulling]]:
-        moment = parse_peildatum(peildatum, clock.now())
-        items, total = await services.rollen_van(db_session, id, moment, paging, volledig=_volledig(request))
-        return answer(request, paginated(request, items, total, paging))
+        volledig = _volledig(request)
+
+        async def compute(bron: Bron, moment: peil.Peildatum) -> Response[Page[schemas.Rolvervulling]]:
+            session = await bron.session()
+            items, total = await services.rollen_van(session, id, moment, paging, volledig=volledig)
+            return paginated(request, items, total, paging)
+
+        return await cached_answer(request, compute, peildatum, volledig)
 
     @get(
         "/rolcheck",
@@ -160,8 +176,6 @@ class LookupController(Controller):
     async def rolcheck(
         self,
         request: Request[Any, Any, Any],
-        db_session: DbSession,
-        clock: AppClock,
         deelnemer: Annotated[
             str,
             QueryParameter(
@@ -175,8 +189,12 @@ class LookupController(Controller):
         ] = "",
         peildatum: Peildatum = None,
     ) -> Response[schemas.Rolcheck]:
-        moment = parse_peildatum(peildatum, clock.now())
-        return answer(request, await services.check_rol(db_session, deelnemer, rol, moment))
+        async def compute(bron: Bron, moment: peil.Peildatum) -> schemas.Rolcheck:
+            return await lookup.rolcheck(
+                bron.snap, deelnemer, rol, moment, catalogus=await bron.catalogus(), session=bron.session
+            )
+
+        return await cached_answer(request, compute, peildatum)
 
     @get(
         "/dienstverleners",
@@ -195,8 +213,6 @@ class LookupController(Controller):
     async def list_dienstverleners(
         self,
         request: Request[Any, Any, Any],
-        db_session: DbSession,
-        clock: AppClock,
         settings: AppSettings,
         paging: Paging,
         zoek: Annotated[
@@ -214,12 +230,15 @@ class LookupController(Controller):
         ] = "",
         peildatum: Peildatum = None,
     ) -> Response[Page[schemas.Dienstverlener]]:
-        moment = parse_peildatum(peildatum, clock.now())
         vraag = services.Dienstverlenervraag(zoek=zoek, rol=rol, taak=taak, regio=regio)
-        items, total = await services.list_dienstverleners(
-            db_session, moment, paging, vraag, base_url=settings.base_url
-        )
-        return answer(request, paginated(request, items, total, paging))
+
+        async def compute(bron: Bron, moment: peil.Peildatum) -> Response[Page[schemas.Dienstverlener]]:
+            items, total = await services.list_dienstverleners(
+                await bron.session(), moment, paging, vraag, base_url=settings.base_url
+            )
+            return paginated(request, items, total, paging)
+
+        return await cached_answer(request, compute, peildatum)
 
     @get(
         "/wijzigingen",

@@ -26,9 +26,21 @@ _FORMAT_HINT = "gebruik een datum (2025-06-01) of een tijdstip met tijdzone (202
 
 @dataclass(frozen=True, slots=True)
 class Peildatum:
-    """A moment to answer as of: ``moment`` in UTC and ``datum``, its date in Dutch time."""
+    """A moment to answer as of: ``moment`` in UTC and ``datum``, its date in Dutch time.
+
+    ``getoond`` is the moment the answer names, normally ``moment`` itself; a cached answer *as of
+    now* is computed with a placeholder there and shows each request's own moment (see
+    :mod:`registry.readcache`)."""
 
     moment: datetime
+    weergave: datetime | None = None
+
+    @property
+    def getoond(self) -> datetime:
+        return self.weergave or self.moment
+
+    def getoond_iso(self) -> str:
+        return self.getoond.isoformat().replace("+00:00", "Z")
 
     @property
     def datum(self) -> date:

@@ -19,11 +19,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from registry.api import PageRequest
+from registry.directread import Snapshot, session_snapshot
 from registry.errors import InvalidParam, NotFound, ValidationFailed
 from registry.ledenadministratie import schemas
-from registry.ledenadministratie.catalogus import CatalogusOntbreekt, catalogus_rol
+from registry.ledenadministratie.catalogus import (
+    CatalogusOntbreekt,
+    Catalogusstand,
+    catalogus_rol,
+    catalogusstand,
+)
 from registry.ledenadministratie.identifiers import InvalidIdentificatie, parse_identificatie
 from registry.ledenadministratie.models import (
+    Basissoort,
     Deelnemer,
     DeelnemerIdentificatie,
     DeelnemerSoort,
@@ -35,7 +42,14 @@ from registry.ledenadministratie.models import (
 )
 from registry.ledenadministratie.naam import fold
 from registry.ledenadministratie.peildatum import Peildatum
+from registry.ledenadministratie.services.directe_lookup import (
+    Rolfeiten,
+    Rolvervullingfeit,
+    Verwijzing,
+    rolfeiten,
+)
 from registry.ledenadministratie.services.queries import covers, find_deelnemer, houder_van, status_at
+from registry.ledenadministratie.verklaringcheck import Verklaringvraag, registered_verklaring_check
 
 # --- conversion --------------------------------------------------------------------------------------
 
@@ -153,7 +167,7 @@ async def load_context(
                 ),
                 covers(Ondersteuningsrelatie.geldig_van, Ondersteuningsrelatie.geldig_tot, peildatum.datum),
             )
-            .order_by(Ondersteuningsrelatie.geldig_van)
+            .order_by(Ondersteuningsrelatie.geldig_van, Ondersteuningsrelatie.id)
         )
     )
     partijen = {d.id: d for d in deelnemers}
@@ -218,7 +232,7 @@ async def _deelnemer_schema(
             for r in context.relaties
             if r.dienstverlener_id == deelnemer.id
         ],
-        peildatum=peildatum.moment,
+        peildatum=peildatum.getoond,
     )
     if volledig:
         result.contactpersonen = [
@@ -259,23 +273,37 @@ async def get_deelnemer(
 async def rollen_van(
     session: AsyncSession, ref: str, peildatum: Peildatum, paging: PageRequest, *, volledig: bool = False
 ) -> tuple[list[schemas.Rolvervulling], int]:
-    """The rolvervullingen of a deelnemer whose period covers the peildatum's date."""
+    """The rolvervullingen of a deelnemer that hold on the peildatum's date: their period covers it
+    and, for one on a verklaring, the verklaringen domain judges that verklaring valid then (a
+    geschorste or ingetrokken verklaring grants nothing)."""
     deelnemer = await find_deelnemer(session, ref, "id")
     await _registered_at(session, deelnemer, peildatum)
-    where = and_(
-        Rolvervulling.deelnemer_id == deelnemer.id,
-        covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, peildatum.datum),
-    )
-    total = await session.scalar(select(func.count()).select_from(Rolvervulling).where(where)) or 0
     rows = await session.scalars(
         select(Rolvervulling)
-        .where(where)
+        .where(
+            Rolvervulling.deelnemer_id == deelnemer.id,
+            covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, peildatum.datum),
+        )
         .order_by(Rolvervulling.rol_code, Rolvervulling.geldig_van)
-        .offset(paging.offset)
-        .limit(paging.page_size)
     )
+    geldig = [r for r in rows if await _verklaring_geldig(session, deelnemer, r, peildatum)]
     namen = RolNamen(session)
-    return [await rolvervulling_schema(r, namen, volledig=volledig) for r in rows], total
+    page = geldig[paging.offset : paging.offset + paging.page_size]
+    return [await rolvervulling_schema(r, namen, volledig=volledig) for r in page], len(geldig)
+
+
+async def _verklaring_geldig(
+    session: AsyncSession, deelnemer: Deelnemer, rolvervulling: Rolvervulling, peildatum: Peildatum
+) -> bool:
+    if rolvervulling.basis_soort != Basissoort.VERKLARING.value:
+        return True
+    check = registered_verklaring_check()
+    if check is None:
+        return False
+    vraag = Verklaringvraag.over(
+        rolvervulling.basis_referentie, deelnemer, rolvervulling.rol_code, peildatum.datum
+    )
+    return (await check(session, vraag)).geldig
 
 
 async def all_rolvervullingen(session: AsyncSession, deelnemer_id: uuid.UUID) -> list[schemas.Rolvervulling]:
@@ -302,6 +330,11 @@ class Zoekvraag:
     status: str | None = None
     soort: str | None = None
     regio: str | None = None
+
+    def alleen_identificatie(self) -> bool:
+        """Whether ``identificatie`` is the only filter given (the lookup of one deelnemer)."""
+        others = (self.zoek, self.rol, self.status, self.soort, self.regio)
+        return bool((self.identificatie or "").strip()) and not any((text or "").strip() for text in others)
 
 
 def _escape_like(text: str) -> str:
@@ -486,19 +519,43 @@ async def search_deelnemers(
 
 # --- the rolcheck ------------------------------------------------------------------------------------
 
-
-def _datum(peildatum: Peildatum) -> str:
-    return peildatum.datum.isoformat()
+SessionProvider = Callable[[], Coroutine[Any, Any, AsyncSession]]
 
 
 async def check_rol(
     session: AsyncSession, deelnemer_ref: str, rol_code: str, peildatum: Peildatum
 ) -> schemas.Rolcheck:
+    """Does the deelnemer hold role ``rol_code`` on the peildatum? If not, why not (see :func:`rolcheck`)."""
+
+    async def provide() -> AsyncSession:
+        return session
+
+    return await rolcheck(
+        session_snapshot(session),
+        deelnemer_ref,
+        rol_code,
+        peildatum,
+        catalogus=await catalogusstand(session),
+        session=provide,
+    )
+
+
+async def rolcheck(
+    snap: Snapshot,
+    deelnemer_ref: str,
+    rol_code: str,
+    peildatum: Peildatum,
+    *,
+    catalogus: Catalogusstand,
+    session: SessionProvider,
+) -> schemas.Rolcheck:
     """Does the deelnemer hold role ``rol_code`` on the peildatum? If not, why not.
 
-    A role is granted when a rolvervulling covers the peildatum's date and the deelnemer was
-    ``actief`` at the peildatum moment. A geschorste deelnemer keeps its rolvervullingen, but they
-    grant nothing while it is geschorst.
+    A role is granted when a rolvervulling covers the peildatum's date, the deelnemer was ``actief``
+    at the peildatum moment and, for a rolvervulling on a verklaring, the verklaringen domain judges
+    that verklaring valid on the peildatum's date (not geschorst, not ingetrokken). A geschorste
+    deelnemer keeps its rolvervullingen, but they grant nothing while it is geschorst. ``session``
+    gives a session for that judgement, only asked for when one is needed.
     """
     code = rol_code.strip()
     problems = []
@@ -512,23 +569,17 @@ async def check_rol(
         )
     if problems:
         raise ValidationFailed(problems)
-    deelnemer = await find_deelnemer(session, deelnemer_ref, "deelnemer")
-    rol = await catalogus_rol(session, code)
-    held = await session.scalar(
-        select(Rolvervulling).where(
-            Rolvervulling.deelnemer_id == deelnemer.id,
-            Rolvervulling.rol_code == code,
-            covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, peildatum.datum),
-        )
-    )
-    if rol is None and held is None:
+    feiten = await rolfeiten(snap, Verwijzing.lees(deelnemer_ref, "deelnemer"), code, peildatum)
+    bekend = catalogus.bekend(code)
+    held = feiten.vervulling
+    if not bekend and held is None:
         raise ValidationFailed.single("rol", f"De catalogus kent geen rol '{code}'.", "unknown-role")
-    periode = await status_at(session, deelnemer.id, peildatum.moment)
+    rol_naam = catalogus.namen.get(code)
     answer: dict[str, Any] = {
-        "deelnemer": partij(deelnemer),
-        "rol": schemas.RolRef(code=code, naam=rol.naam if rol else None),
-        "peildatum": peildatum.moment,
-        "deelnemer_status": periode.status if periode else None,
+        "deelnemer": feiten.partij,
+        "rol": schemas.RolRef(code=code, naam=rol_naam),
+        "peildatum": peildatum.getoond,
+        "deelnemer_status": feiten.status,
     }
     if held is not None:
         answer |= {
@@ -538,21 +589,33 @@ async def check_rol(
             "release": held.release,
             "rolvervulling_id": held.id,
         }
-    rol_naam = rol.naam if rol else code
-    if periode is None:
+    naam = feiten.partij.naam
+    if feiten.status is None:
         return schemas.Rolcheck(
             **answer, vervuld=False, reden_code="niet-geregistreerd",
-            reden=f"{deelnemer.naam} stond op {peildatum.iso()} nog niet in het register.",
+            reden=f"{naam} stond op {peildatum.getoond_iso()} nog niet in het register.",
         )  # fmt: skip
     if held is None:
-        return schemas.Rolcheck(
-            **answer, vervuld=False, reden_code="geen-rolvervulling",
-            reden=await _why_no_rolvervulling(session, deelnemer, code, rol_naam, peildatum),
-        )  # fmt: skip
-    status = DeelnemerStatus(periode.status)
+        base = f"{naam} vervult de rol {rol_naam or code} niet op {peildatum.datum.isoformat()}"
+        if feiten.eerder_tot is not None:
+            reden = f"{base}; de laatste rolvervulling eindigde op {feiten.eerder_tot.isoformat()}."
+        elif feiten.later_van is not None:
+            reden = f"{base}; een rolvervulling begint op {feiten.later_van.isoformat()}."
+        else:
+            reden = f"{base}: er is geen rolvervulling."
+        return schemas.Rolcheck(**answer, vervuld=False, reden_code="geen-rolvervulling", reden=reden)
+    status = DeelnemerStatus(feiten.status)
     if status is DeelnemerStatus.ACTIEF:
+        bezwaar = await _verklaring_bezwaar(feiten, held, code, peildatum, session)
+        if bezwaar is not None:
+            return schemas.Rolcheck(
+                **answer,
+                vervuld=False,
+                reden_code="verklaring-niet-geldig",
+                reden=f"Niet toegekend: {bezwaar}",
+            )
         return schemas.Rolcheck(**answer, vervuld=True)
-    since = periode.geldig_van.isoformat().replace("+00:00", "Z")
+    since = (feiten.status_sinds or peildatum.moment).isoformat().replace("+00:00", "Z")
     reasons = {
         DeelnemerStatus.GESCHORST: (
             "deelnemer-geschorst",
@@ -571,32 +634,21 @@ async def check_rol(
     return schemas.Rolcheck(**answer, vervuld=False, reden_code=reden_code, reden=reden)
 
 
-async def _why_no_rolvervulling(
-    session: AsyncSession, deelnemer: Deelnemer, code: str, rol_naam: str, peildatum: Peildatum
-) -> str:
-    base = f"{deelnemer.naam} vervult de rol {rol_naam} niet op {_datum(peildatum)}"
-    earlier = await session.scalar(
-        select(Rolvervulling.geldig_tot)
-        .where(
-            Rolvervulling.deelnemer_id == deelnemer.id,
-            Rolvervulling.rol_code == code,
-            Rolvervulling.geldig_tot <= peildatum.datum,
-        )
-        .order_by(Rolvervulling.geldig_tot.desc())
-        .limit(1)
+async def _verklaring_bezwaar(
+    feiten: Rolfeiten, held: Rolvervullingfeit, code: str, peildatum: Peildatum, session: SessionProvider
+) -> str | None:
+    """Why the verklaring a rolvervulling rests on does not hold on the peildatum's date, or ``None``."""
+    if held.basis_soort != Basissoort.VERKLARING.value:
+        return None
+    check = registered_verklaring_check()
+    if check is None:
+        return "de verklaring waarop de rol rust kan nu niet worden gecontroleerd."
+    vraag = Verklaringvraag(
+        referentie=held.basis_referentie,
+        deelnemer_id=feiten.partij.id,
+        identificaties=tuple(i.tekst for i in feiten.partij.identificaties),
+        rol_code=code,
+        geldig_van=peildatum.datum,
     )
-    if earlier is not None:
-        return f"{base}; de laatste rolvervulling eindigde op {earlier.isoformat()}."
-    later = await session.scalar(
-        select(Rolvervulling.geldig_van)
-        .where(
-            Rolvervulling.deelnemer_id == deelnemer.id,
-            Rolvervulling.rol_code == code,
-            Rolvervulling.geldig_van > peildatum.datum,
-        )
-        .order_by(Rolvervulling.geldig_van)
-        .limit(1)
-    )
-    if later is not None:
-        return f"{base}; een rolvervulling begint op {later.isoformat()}."
-    return f"{base}: er is geen rolvervulling."
+    oordeel = await check(await session(), vraag)
+    return None if oordeel.geldig else (oordeel.reden or "de verklaring is niet geldig.")

@@ -1,0 +1,256 @@
+"""The public lookup answers read with plain SQL (:mod:`registry.directread`): one deelnemer as of a
+peildatum, and the facts behind a rolcheck.
+
+A deelnemer takes four statements (the deelnemer with its status then; its rolvervullingen; its
+ondersteuningsrelaties; the identificaties of everyone named), a rolcheck three, whatever the size
+of the register. The answers are the same as :mod:`.lookup` builds through the ORM, field for field.
+Role names come from :class:`Catalogusstand`, read once per register version.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from registry.directread import Snapshot
+from registry.errors import InvalidParam, NotFound, ValidationFailed
+from registry.ledenadministratie import schemas
+from registry.ledenadministratie.catalogus import Catalogusstand
+from registry.ledenadministratie.identifiers import Identificatie, InvalidIdentificatie, parse_identificatie
+from registry.ledenadministratie.peildatum import Peildatum
+
+_DEELNEMER = (
+    "SELECT d.id, d.naam, d.soort, d.regio, d.website, d.adres_straat, d.adres_huisnummer, "
+    "d.adres_postcode, d.adres_plaats, s.status, s.geldig_van "
+    "FROM {bron} LEFT OUTER JOIN deelnemer_statusperiode s ON s.deelnemer_id = d.id "
+    "AND s.geldig_van <= ? AND (s.geldig_tot IS NULL OR s.geldig_tot > ?) WHERE {waar}"
+)
+_OP_ID = _DEELNEMER.format(bron="deelnemer d", waar="d.id = ?")
+_OP_IDENTIFICATIE = _DEELNEMER.format(
+    bron="deelnemer_identificatie i JOIN deelnemer d ON d.id = i.deelnemer_id",
+    waar="i.soort = ? AND i.waarde = ?",
+)
+_ROLVERVULLINGEN = (
+    "SELECT id, rol_code, geldig_van, geldig_tot, status, basis_soort, basis_referentie, release, created_at "
+    "FROM rolvervulling WHERE deelnemer_id = ? "
+    "AND geldig_van <= ? AND (geldig_tot IS NULL OR geldig_tot > ?) ORDER BY rol_code, geldig_van"
+)
+_RELATIES = (
+    "SELECT r.id, r.dienstverlener_id, r.deelnemer_id, r.taken, r.geldig_van, r.geldig_tot, r.status, "
+    "dv.naam, dn.naam FROM ondersteuningsrelatie r "
+    "JOIN deelnemer dv ON dv.id = r.dienstverlener_id JOIN deelnemer dn ON dn.id = r.deelnemer_id "
+    "WHERE (r.dienstverlener_id = ? OR r.deelnemer_id = ?) "
+    "AND r.geldig_van <= ? AND (r.geldig_tot IS NULL OR r.geldig_tot > ?) ORDER BY r.geldig_van, r.id"
+)
+_IDENTIFICATIES = "SELECT deelnemer_id, soort, waarde FROM deelnemer_identificatie WHERE deelnemer_id IN ({})"
+_ROL_VAN = (
+    "SELECT id, geldig_van, geldig_tot, basis_soort, basis_referentie, release "
+    "FROM rolvervulling WHERE deelnemer_id = ? AND rol_code = ? ORDER BY geldig_van"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Verwijzing:
+    """A reference to a deelnemer as a caller writes it: its id or one of its identificaties."""
+
+    id: uuid.UUID | None = None
+    identificatie: Identificatie | None = None
+
+    @classmethod
+    def lees(cls, ref: str, field: str) -> Verwijzing:
+        """As :func:`.queries.find_deelnemer` reads it, with the same problems for ``field``."""
+        text = ref.strip()
+        try:
+            return cls(id=uuid.UUID(text))
+        except ValueError:
+            pass
+        if ":" not in text:
+            raise ValidationFailed.single(
+                field,
+                f"'{text}' is geen deelnemer-id en geen identificatie; gebruik bijvoorbeeld kvk:12345678",
+            )
+        try:
+            return cls(identificatie=parse_identificatie(text))
+        except InvalidIdentificatie as exc:
+            raise ValidationFailed.single(field, exc.message) from None
+
+    def niet_gevonden(self) -> NotFound:
+        if self.identificatie is None:
+            return NotFound(f"Er is geen deelnemer met id {self.id}.")
+        return NotFound(
+            f"Er is geen deelnemer met {self.identificatie.soort.label} {self.identificatie.waarde}."
+        )
+
+
+async def _deelnemer_rij(snap: Snapshot, verwijzing: Verwijzing, peildatum: Peildatum) -> Any:
+    moment = snap.moment_param(peildatum.moment)
+    if verwijzing.identificatie is not None:
+        soort, waarde = verwijzing.identificatie.soort.value, verwijzing.identificatie.waarde
+        rows = await snap.rows(_OP_IDENTIFICATIE, moment, moment, soort, waarde)
+    else:
+        assert verwijzing.id is not None
+        rows = await snap.rows(_OP_ID, moment, moment, snap.uuid_param(verwijzing.id))
+    return rows[0] if rows else None
+
+
+async def _identificaties(
+    snap: Snapshot, ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[schemas.Identificatie]]:
+    found: dict[uuid.UUID, list[schemas.Identificatie]] = defaultdict(list)
+    rows = await snap.rows(
+        _IDENTIFICATIES.format(", ".join("?" * len(ids))), *(snap.uuid_param(i) for i in ids)
+    )
+    for deelnemer_id, soort, waarde in rows:
+        found[snap.uuid(deelnemer_id)].append(
+            schemas.Identificatie(soort=soort, waarde=waarde, tekst=f"{soort}:{waarde}")
+        )
+    return found
+
+
+def _date_or_none(snap: Snapshot, value: Any) -> date | None:
+    return None if value is None else snap.date(value)
+
+
+async def deelnemer(
+    snap: Snapshot, verwijzing: Verwijzing, peildatum: Peildatum, catalogus: Catalogusstand
+) -> schemas.Deelnemer:
+    """The deelnemer as it stood on the peildatum (public fields); :class:`NotFound` if there is no
+    such deelnemer or it was not registered then."""
+    row = await _deelnemer_rij(snap, verwijzing, peildatum)
+    if row is None:
+        raise verwijzing.niet_gevonden()
+    (raw_id, naam, soort, regio, website, straat, huisnummer, postcode, plaats, status, _since) = row
+    if status is None:
+        raise NotFound(f"{naam} stond op {peildatum.iso()} nog niet in het register.")
+    deelnemer_id = snap.uuid(raw_id)
+    key, datum = snap.uuid_param(deelnemer_id), snap.date_param(peildatum.datum)
+    rollen = [
+        schemas.Rolvervulling(
+            id=snap.uuid(r[0]),
+            rol_code=r[1],
+            rol_naam=catalogus.namen.get(r[1]),
+            geldig_van=snap.date(r[2]),
+            geldig_tot=_date_or_none(snap, r[3]),
+            status=r[4],
+            basis=schemas.Basis(soort=r[5], referentie=r[6]),
+            release=r[7],
+            geregistreerd_op=snap.moment(r[8]),
+        )
+        for r in await snap.rows(_ROLVERVULLINGEN, key, datum, datum)
+    ]
+    relaties = await snap.rows(_RELATIES, key, key, datum, datum)
+    namen: dict[uuid.UUID, str] = {deelnemer_id: naam}
+    parsed = []
+    for r in relaties:
+        dienstverlener_id, relatie_deelnemer_id = snap.uuid(r[1]), snap.uuid(r[2])
+        namen[dienstverlener_id], namen[relatie_deelnemer_id] = r[7], r[8]
+        parsed.append((r, dienstverlener_id, relatie_deelnemer_id))
+    identificaties = await _identificaties(snap, list(namen))
+
+    def partij(partij_id: uuid.UUID) -> schemas.Partij:
+        return schemas.Partij(id=partij_id, naam=namen[partij_id], identificaties=identificaties[partij_id])
+
+    ondersteuningen = [
+        (
+            dienstverlener_id,
+            relatie_deelnemer_id,
+            schemas.Ondersteuning(
+                id=snap.uuid(r[0]),
+                dienstverlener=partij(dienstverlener_id),
+                deelnemer=partij(relatie_deelnemer_id),
+                taken=list(snap.json(r[3])),
+                geldig_van=snap.date(r[4]),
+                geldig_tot=_date_or_none(snap, r[5]),
+                status=r[6],
+            ),
+        )
+        for r, dienstverlener_id, relatie_deelnemer_id in parsed
+    ]
+    return schemas.Deelnemer(
+        id=deelnemer_id,
+        naam=naam,
+        soort=soort,
+        status=status,
+        identificaties=identificaties[deelnemer_id],
+        adres=None
+        if straat is None
+        else schemas.Adres(
+            straat=straat, huisnummer=huisnummer or "", postcode=postcode or "", plaats=plaats or ""
+        ),
+        regio=regio,
+        website=website,
+        rollen=rollen,
+        ondersteund_door=[o for _dv, dn, o in ondersteuningen if dn == deelnemer_id],
+        ondersteunt=[o for dv, _dn, o in ondersteuningen if dv == deelnemer_id],
+        peildatum=peildatum.getoond,
+    )
+
+
+async def met_identificatie(
+    snap: Snapshot, text: str, peildatum: Peildatum, catalogus: Catalogusstand
+) -> list[schemas.Deelnemer]:
+    """The list answer to ``?identificatie=soort:waarde``: the one deelnemer registered on the
+    peildatum with it, or none."""
+    try:
+        identificatie = parse_identificatie(text.strip())
+    except InvalidIdentificatie as exc:
+        raise ValidationFailed([InvalidParam("identificatie", exc.message)]) from None
+    try:
+        return [await deelnemer(snap, Verwijzing(identificatie=identificatie), peildatum, catalogus)]
+    except NotFound:
+        return []
+
+
+# --- the rolcheck ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rolvervullingfeit:
+    id: uuid.UUID
+    geldig_van: date
+    geldig_tot: date | None
+    basis_soort: str
+    basis_referentie: str
+    release: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rolfeiten:
+    """What the register knows for a rolcheck: the deelnemer, its status at the moment (and since
+    when), the rolvervulling covering the date, and else the nearest one before and after."""
+
+    partij: schemas.Partij
+    status: str | None
+    status_sinds: datetime | None
+    vervulling: Rolvervullingfeit | None
+    eerder_tot: date | None
+    later_van: date | None
+
+
+async def rolfeiten(snap: Snapshot, verwijzing: Verwijzing, code: str, peildatum: Peildatum) -> Rolfeiten:
+    row = await _deelnemer_rij(snap, verwijzing, peildatum)
+    if row is None:
+        raise verwijzing.niet_gevonden()
+    deelnemer_id = snap.uuid(row[0])
+    identificaties = await _identificaties(snap, [deelnemer_id])
+    datum = peildatum.datum
+    vervulling, eerder, later = None, None, None
+    for r in await snap.rows(_ROL_VAN, snap.uuid_param(deelnemer_id), code):
+        van, tot = snap.date(r[1]), _date_or_none(snap, r[2])
+        if van <= datum and (tot is None or tot > datum):
+            vervulling = vervulling or Rolvervullingfeit(snap.uuid(r[0]), van, tot, r[3], r[4], r[5])
+        elif tot is not None and tot <= datum:
+            eerder = tot if eerder is None else max(eerder, tot)
+        elif van > datum:
+            later = van if later is None else min(later, van)
+    return Rolfeiten(
+        partij=schemas.Partij(id=deelnemer_id, naam=row[1], identificaties=identificaties[deelnemer_id]),
+        status=row[9],
+        status_sinds=None if row[10] is None else snap.moment(row[10]),
+        vervulling=vervulling,
+        eerder_tot=eerder,
+        later_van=later,
+    )
