@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.audit.services import Actor, audited_write, changes_between, snapshot
+from registry.audit.services import Actor, WriteTransaction, audited_write, changes_between, snapshot
 from registry.clock import Clock
+from registry.database import Base
 from registry.errors import Conflict, InvalidParam, InvalidTransition, NotFound, ValidationFailed
 from roles import catalogue_file as cf
 from roles import models, repository, schemas
@@ -46,32 +49,10 @@ __all__ = [
     "update_samenwerkfunctie",
 ]
 
-ROL_FIELDS = (
-    "code",
-    "naam",
-    "roltype",
-    "toelichting",
-    "toelichting_afgeleid",
-    "invulling",
-    "verklaring_vereist",
-    "documentstatus",
-    "bron",
-    "duties_afgeleid",
-)
+ROL_FIELDS = schemas.RolInvoer.__struct_fields__  # everything the role form sets
 DUTY_FIELDS = ("code", "soort", "tekst", "verplicht", "positie")
-FUNCTIE_FIELDS = (
-    "nummer",
-    "code",
-    "naam",
-    "omschrijving",
-    "uitgewerkte_omschrijving",
-    "huidige_voorbeelden",
-    "huidige_oplossingen",
-    "gebruikersverhaal",
-    "zakelijke_rechtvaardiging",
-    "documentstatus",
-)
-GRONDSLAG_FIELDS = ("code", "wet", "toelichting", "documentstatus", "positie")
+FUNCTIE_FIELDS = schemas.Samenwerkfunctie.__struct_fields__
+GRONDSLAG_FIELDS = (*schemas.Grondslag.__struct_fields__, "positie")
 NAAM_LENGTH = 200
 TITEL_LENGTH = 300
 _CODE = re.compile(cf.CODE_PATTERN)
@@ -165,6 +146,67 @@ def _release_snapshot(
     return {**snapshot(entity, fields), "release": versie, **extra}
 
 
+Found = TypeVar("Found")
+
+
+def _found(entity: Found | None, what: str, code: str, release: models.Release) -> Found:
+    if entity is None:
+        raise NotFound(f"De {what} '{code}' staat niet in release {release.versie}.")
+    return entity
+
+
+def _documentstatus(problems: list[InvalidParam], value: str) -> str:
+    return _one_of(problems, "documentstatus", value, cf.Documentstatus, "documentstatus")
+
+
+async def _added(
+    tx: WriteTransaction,
+    session: AsyncSession,
+    release: models.Release,
+    entity: Base,
+    fields: tuple[str, ...],
+    soort: str,
+    **extra: object,
+) -> None:
+    """Add a new entity of the release; the audit event ``<soort>.toegevoegd`` holds its fields."""
+    session.add(entity)
+    await _check_release(session, release)
+    after = _release_snapshot(entity, fields, release.versie, **extra)
+    tx.record(f"{soort}.toegevoegd", soort, entity.id, changes_between({}, after))
+
+
+async def _changed(
+    tx: WriteTransaction,
+    session: AsyncSession,
+    release: models.Release,
+    entity: Base,
+    fields: tuple[str, ...],
+    values: dict[str, object],
+    soort: str,
+) -> None:
+    """Set the fields of an entity; ``<soort>.gewijzigd`` holds the ones that changed, if any."""
+    before = snapshot(entity, fields)
+    for name, value in values.items():
+        setattr(entity, name, value)
+    await _check_release(session, release)
+    if changes := changes_between(before, snapshot(entity, fields)):
+        tx.record(f"{soort}.gewijzigd", soort, entity.id, changes)
+
+
+async def _removed(
+    tx: WriteTransaction,
+    session: AsyncSession,
+    release: models.Release,
+    entity: Base,
+    before: dict[str, object],
+    soort: str,
+) -> None:
+    """Remove an entity of the release; ``<soort>.verwijderd`` holds what it was (``before``)."""
+    await session.delete(entity)
+    await _check_release(session, release)
+    tx.record(f"{soort}.verwijderd", soort, entity.id, changes_between(before, {}))
+
+
 # --- the release's own texts -------------------------------------------------------------------------
 
 
@@ -196,7 +238,7 @@ async def update_release(
 def _rol_values(problems: list[InvalidParam], invoer: schemas.RolInvoer) -> dict[str, object]:
     documentstatus = invoer.documentstatus.strip()
     if documentstatus:
-        _one_of(problems, "documentstatus", documentstatus, cf.Documentstatus, "documentstatus")
+        _documentstatus(problems, documentstatus)
     return {
         "naam": _required(problems, "naam", invoer.naam, "een naam", NAAM_LENGTH),
         "roltype": _one_of(problems, "roltype", invoer.roltype, cf.Roltype, "roltype"),
@@ -244,19 +286,12 @@ async def add_rol(
             select(func.coalesce(func.max(models.Rol.positie), 0)).where(models.Rol.release_id == release.id)
         )
         rol = models.Rol(release_id=release.id, positie=int(positie or 0) + 1, code=code, **values)
-        session.add(rol)
-        await _check_release(session, release)
-        tx.record(
-            "rol.toegevoegd", "rol", rol.id, changes_between({}, _release_snapshot(rol, ROL_FIELDS, versie))
-        )
+        await _added(tx, session, release, rol, ROL_FIELDS, "rol")
     return await get_rol(session, code, versie, include_concept=True)
 
 
 async def _rol(session: AsyncSession, release: models.Release, code: str) -> models.Rol:
-    rol = await repository.rol_by_code(session, release, code)
-    if rol is None:
-        raise NotFound(f"De rol '{code}' staat niet in release {release.versie}.")
-    return rol
+    return _found(await repository.rol_by_code(session, release, code), "rol", code, release)
 
 
 async def update_rol(
@@ -270,12 +305,7 @@ async def update_rol(
         values = _rol_values(problems, invoer)
         _duty_list_rules(problems, values, await repository.duties_of(session, rol))
         _raise(problems)
-        before = snapshot(rol, ROL_FIELDS)
-        for name, value in values.items():
-            setattr(rol, name, value)
-        await _check_release(session, release)
-        if changes := changes_between(before, snapshot(rol, ROL_FIELDS)):
-            tx.record("rol.gewijzigd", "rol", rol.id, changes)
+        await _changed(tx, session, release, rol, ROL_FIELDS, values, "rol")
     return await get_rol(session, code, versie, include_concept=True)
 
 
@@ -292,12 +322,17 @@ async def remove_rol(session: AsyncSession, versie: str, code: str, *, actor: Ac
             )
         duties = await repository.duties_of(session, rol)
         before = _release_snapshot(rol, ROL_FIELDS, versie, duties=[duty.code for duty in duties])
-        await session.delete(rol)
-        await _check_release(session, release)
-        tx.record("rol.verwijderd", "rol", rol.id, changes_between(before, {}))
+        await _removed(tx, session, release, rol, before, "rol")
 
 
 # --- relations --------------------------------------------------------------------------------------
+
+
+def _record_relaties(
+    tx: WriteTransaction, action: str, rol: models.Rol, before: list[str], after: list[str]
+) -> None:
+    """A relation change is an event of the role: its relations ("<soort> <rol>") before and after."""
+    tx.record(action, "rol", rol.id, {"relaties": {"before": before, "after": after}})
 
 
 async def add_relatie(
@@ -336,12 +371,7 @@ async def add_relatie(
         )
         session.add(relatie)
         await _check_release(session, release)
-        tx.record(
-            "rol.relatie-toegevoegd",
-            "rol",
-            rol.id,
-            {"relaties": {"before": before, "after": [*before, f"{soort} {doelrol}"]}},
-        )
+        _record_relaties(tx, "rol.relatie-toegevoegd", rol, before, [*before, f"{soort} {doelrol}"])
     return await get_rol(session, code, versie, include_concept=True)
 
 
@@ -367,17 +397,8 @@ async def remove_relatie(
         await session.delete(relatie)
         await _check_release(session, release)
         before = [f"{r.soort} {r.doelrol}" for r in existing]
-        tx.record(
-            "rol.relatie-verwijderd",
-            "rol",
-            rol.id,
-            {
-                "relaties": {
-                    "before": before,
-                    "after": [r for r in before if r != f"{relatie.soort} {relatie.doelrol}"],
-                }
-            },
-        )
+        after = [r for r in before if r != f"{relatie.soort} {relatie.doelrol}"]
+        _record_relaties(tx, "rol.relatie-verwijderd", rol, before, after)
     return await get_rol(session, code, versie, include_concept=True)
 
 
@@ -459,22 +480,12 @@ async def add_duty(
             tekst=tekst,
             verplicht=invoer.verplicht,
         )
-        session.add(duty)
-        await _check_release(session, release)
-        tx.record(
-            "duty.toegevoegd",
-            "duty",
-            duty.id,
-            changes_between({}, _release_snapshot(duty, DUTY_FIELDS, versie, rol=rol.code)),
-        )
+        await _added(tx, session, release, duty, DUTY_FIELDS, "duty", rol=rol.code)
     return await get_rol(session, rol.code, versie, include_concept=True)
 
 
 async def _duty(session: AsyncSession, release: models.Release, code: str) -> models.Duty:
-    duty = await repository.duty_by_code(session, release, code)
-    if duty is None:
-        raise NotFound(f"De duty '{code}' staat niet in release {release.versie}.")
-    return duty
+    return _found(await repository.duty_by_code(session, release, code), "duty", code, release)
 
 
 async def _owner(session: AsyncSession, duty: models.Duty) -> models.Rol:
@@ -525,9 +536,7 @@ async def remove_duty(
         _mandatory_rules(problems, rol, sum(d.verplicht for d in others), len(others))
         _raise(problems)
         before = _release_snapshot(duty, DUTY_FIELDS, versie, rol=rol.code)
-        await session.delete(duty)
-        await _check_release(session, release)
-        tx.record("duty.verwijderd", "duty", duty.id, changes_between(before, {}))
+        await _removed(tx, session, release, duty, before, "duty")
     return await get_rol(session, rol.code, versie, include_concept=True)
 
 
@@ -557,7 +566,67 @@ async def move_duty(
     return await get_rol(session, rol.code, versie, include_concept=True)
 
 
-# --- samenwerkfuncties ------------------------------------------------------------------------------
+# --- samenwerkfuncties and grondslagen ----------------------------------------------------------------
+
+Entry = TypeVar("Entry", models.Samenwerkfunctie, models.Grondslag)
+Invoer = TypeVar("Invoer", schemas.SamenwerkfunctieInvoer, schemas.GrondslagInvoer)
+Read = TypeVar("Read", schemas.Samenwerkfunctie, schemas.Grondslag)
+
+
+@dataclass(frozen=True, slots=True)
+class Lijst(Generic[Entry, Invoer, Read]):
+    """A list a release keeps besides its roles, edited alike: samenwerkfuncties and grondslagen.
+
+    A new entry goes at the end of the list with a code of its own; a change keeps the code; every
+    change is one audit event ``<soort>.toegevoegd|gewijzigd|verwijderd`` of entity type ``soort``.
+    """
+
+    soort: str
+    fields: tuple[str, ...]
+    model: Callable[..., Entry]
+    entries: Callable[[AsyncSession, models.Release], Awaitable[list[Entry]]]
+    by_code: Callable[[AsyncSession, models.Release, str], Awaitable[Entry | None]]
+    values: Callable[[list[InvalidParam], Invoer], dict[str, object]]
+    schema: Callable[[Entry], Read]
+    place: Callable[[list[Entry]], dict[str, int]]  # the place of a new entry at the end
+    close_gap: Callable[[list[Entry], Entry], None] | None = None  # after one is removed
+
+    async def add(
+        self, session: AsyncSession, versie: str, invoer: Invoer, *, actor: Actor, clock: Clock
+    ) -> Read:
+        async with audited_write(session, actor, clock) as tx:
+            release = await _concept(session, versie)
+            entries = await self.entries(session, release)
+            problems: list[InvalidParam] = []
+            code = _new_code(problems, invoer.code, [e.code for e in entries], self.soort)
+            values = self.values(problems, invoer)
+            _raise(problems)
+            entry = self.model(release_id=release.id, code=code, **self.place(entries), **values)
+            await _added(tx, session, release, entry, self.fields, self.soort)
+        return self.schema(entry)
+
+    async def update(
+        self, session: AsyncSession, versie: str, code: str, invoer: Invoer, *, actor: Actor, clock: Clock
+    ) -> Read:
+        async with audited_write(session, actor, clock) as tx:
+            release = await _concept(session, versie)
+            entry = _found(await self.by_code(session, release, code), self.soort, code, release)
+            problems: list[InvalidParam] = []
+            values = self.values(problems, invoer)
+            _raise(problems)
+            await _changed(tx, session, release, entry, self.fields, values, self.soort)
+        return self.schema(entry)
+
+    async def remove(
+        self, session: AsyncSession, versie: str, code: str, *, actor: Actor, clock: Clock
+    ) -> None:
+        async with audited_write(session, actor, clock) as tx:
+            release = await _concept(session, versie)
+            entry = _found(await self.by_code(session, release, code), self.soort, code, release)
+            before = _release_snapshot(entry, self.fields, versie)
+            if self.close_gap is not None:
+                self.close_gap(await self.entries(session, release), entry)
+            await _removed(tx, session, release, entry, before, self.soort)
 
 
 def _functie_values(
@@ -571,171 +640,59 @@ def _functie_values(
         "huidige_oplossingen": invoer.huidige_oplossingen.strip(),
         "gebruikersverhaal": invoer.gebruikersverhaal.strip(),
         "zakelijke_rechtvaardiging": invoer.zakelijke_rechtvaardiging.strip(),
-        "documentstatus": _one_of(
-            problems, "documentstatus", invoer.documentstatus, cf.Documentstatus, "documentstatus"
-        ),
+        "documentstatus": _documentstatus(problems, invoer.documentstatus),
     }
 
 
-async def _functie(session: AsyncSession, release: models.Release, code: str) -> models.Samenwerkfunctie:
-    functie = await repository.samenwerkfunctie_by_code(session, release, code)
-    if functie is None:
-        raise NotFound(f"De samenwerkfunctie '{code}' staat niet in release {release.versie}.")
-    return functie
-
-
-async def add_samenwerkfunctie(
-    session: AsyncSession, versie: str, invoer: schemas.SamenwerkfunctieInvoer, *, actor: Actor, clock: Clock
-) -> schemas.Samenwerkfunctie:
-    """Add a samenwerkfunctie at the end of the list (it gets the next nummer)."""
-    async with audited_write(session, actor, clock) as tx:
-        release = await _concept(session, versie)
-        functies = await repository.samenwerkfuncties_of(session, release)
-        problems: list[InvalidParam] = []
-        code = _new_code(problems, invoer.code, [f.code for f in functies], "samenwerkfunctie")
-        values = _functie_values(problems, invoer)
-        _raise(problems)
-        functie = models.Samenwerkfunctie(
-            release_id=release.id, nummer=len(functies) + 1, code=code, **values
-        )
-        session.add(functie)
-        await _check_release(session, release)
-        tx.record(
-            "samenwerkfunctie.toegevoegd",
-            "samenwerkfunctie",
-            functie.id,
-            changes_between({}, _release_snapshot(functie, FUNCTIE_FIELDS, versie)),
-        )
-    return _functie_schema(functie)
-
-
-def _functie_schema(functie: models.Samenwerkfunctie) -> schemas.Samenwerkfunctie:
-    return schemas.Samenwerkfunctie(**snapshot(functie, FUNCTIE_FIELDS))
-
-
-async def update_samenwerkfunctie(
-    session: AsyncSession,
-    versie: str,
-    code: str,
-    invoer: schemas.SamenwerkfunctieInvoer,
-    *,
-    actor: Actor,
-    clock: Clock,
-) -> schemas.Samenwerkfunctie:
-    async with audited_write(session, actor, clock) as tx:
-        release = await _concept(session, versie)
-        functie = await _functie(session, release, code)
-        problems: list[InvalidParam] = []
-        values = _functie_values(problems, invoer)
-        _raise(problems)
-        before = snapshot(functie, FUNCTIE_FIELDS)
-        for name, value in values.items():
-            setattr(functie, name, value)
-        await _check_release(session, release)
-        if changes := changes_between(before, snapshot(functie, FUNCTIE_FIELDS)):
-            tx.record("samenwerkfunctie.gewijzigd", "samenwerkfunctie", functie.id, changes)
-    return _functie_schema(functie)
-
-
-async def remove_samenwerkfunctie(
-    session: AsyncSession, versie: str, code: str, *, actor: Actor, clock: Clock
-) -> None:
-    """Remove a samenwerkfunctie; the ones after it move up a number."""
-    async with audited_write(session, actor, clock) as tx:
-        release = await _concept(session, versie)
-        functie = await _functie(session, release, code)
-        before = _release_snapshot(functie, FUNCTIE_FIELDS, versie)
-        await session.delete(functie)
-        for later in await repository.samenwerkfuncties_of(session, release):
-            if later.nummer > functie.nummer:
-                later.nummer -= 1
-        await _check_release(session, release)
-        tx.record("samenwerkfunctie.verwijderd", "samenwerkfunctie", functie.id, changes_between(before, {}))
-
-
-# --- grondslagen ------------------------------------------------------------------------------------
+def _renumber(functies: list[models.Samenwerkfunctie], removed: models.Samenwerkfunctie) -> None:
+    """The samenwerkfuncties after a removed one move up a number."""
+    for later in functies:
+        if later.nummer > removed.nummer:
+            later.nummer -= 1
 
 
 def _grondslag_values(problems: list[InvalidParam], invoer: schemas.GrondslagInvoer) -> dict[str, object]:
     return {
         "wet": _required(problems, "wet", invoer.wet, "de wet of het verdrag"),
         "toelichting": _required(problems, "toelichting", invoer.toelichting, "een toelichting"),
-        "documentstatus": _one_of(
-            problems, "documentstatus", invoer.documentstatus, cf.Documentstatus, "documentstatus"
-        ),
+        "documentstatus": _documentstatus(problems, invoer.documentstatus),
     }
 
 
-def _grondslag_schema(grondslag: models.Grondslag) -> schemas.Grondslag:
-    return schemas.Grondslag(
+SAMENWERKFUNCTIES: Lijst[
+    models.Samenwerkfunctie, schemas.SamenwerkfunctieInvoer, schemas.Samenwerkfunctie
+] = Lijst(
+    soort="samenwerkfunctie",
+    fields=FUNCTIE_FIELDS,
+    model=models.Samenwerkfunctie,
+    entries=repository.samenwerkfuncties_of,
+    by_code=repository.samenwerkfunctie_by_code,
+    values=_functie_values,
+    schema=lambda functie: schemas.Samenwerkfunctie(**snapshot(functie, FUNCTIE_FIELDS)),
+    place=lambda functies: {"nummer": len(functies) + 1},
+    close_gap=_renumber,
+)
+GRONDSLAGEN: Lijst[models.Grondslag, schemas.GrondslagInvoer, schemas.Grondslag] = Lijst(
+    soort="grondslag",
+    fields=GRONDSLAG_FIELDS,
+    model=models.Grondslag,
+    entries=repository.grondslagen_of,
+    by_code=repository.grondslag_by_code,
+    values=_grondslag_values,
+    schema=lambda grondslag: schemas.Grondslag(
         code=grondslag.code,
         wet=grondslag.wet,
         toelichting=grondslag.toelichting,
         documentstatus=grondslag.documentstatus,
-    )
+    ),
+    place=lambda grondslagen: {"positie": max((g.positie for g in grondslagen), default=0) + 1},
+)
 
-
-async def _grondslag(session: AsyncSession, release: models.Release, code: str) -> models.Grondslag:
-    grondslag = await repository.grondslag_by_code(session, release, code)
-    if grondslag is None:
-        raise NotFound(f"De grondslag '{code}' staat niet in release {release.versie}.")
-    return grondslag
-
-
-async def add_grondslag(
-    session: AsyncSession, versie: str, invoer: schemas.GrondslagInvoer, *, actor: Actor, clock: Clock
-) -> schemas.Grondslag:
-    async with audited_write(session, actor, clock) as tx:
-        release = await _concept(session, versie)
-        grondslagen = await repository.grondslagen_of(session, release)
-        problems: list[InvalidParam] = []
-        code = _new_code(problems, invoer.code, [g.code for g in grondslagen], "grondslag")
-        values = _grondslag_values(problems, invoer)
-        _raise(problems)
-        positie = max((g.positie for g in grondslagen), default=0) + 1
-        grondslag = models.Grondslag(release_id=release.id, positie=positie, code=code, **values)
-        session.add(grondslag)
-        await _check_release(session, release)
-        tx.record(
-            "grondslag.toegevoegd",
-            "grondslag",
-            grondslag.id,
-            changes_between({}, _release_snapshot(grondslag, GRONDSLAG_FIELDS, versie)),
-        )
-    return _grondslag_schema(grondslag)
-
-
-async def update_grondslag(
-    session: AsyncSession,
-    versie: str,
-    code: str,
-    invoer: schemas.GrondslagInvoer,
-    *,
-    actor: Actor,
-    clock: Clock,
-) -> schemas.Grondslag:
-    async with audited_write(session, actor, clock) as tx:
-        release = await _concept(session, versie)
-        grondslag = await _grondslag(session, release, code)
-        problems: list[InvalidParam] = []
-        values = _grondslag_values(problems, invoer)
-        _raise(problems)
-        before = snapshot(grondslag, GRONDSLAG_FIELDS)
-        for name, value in values.items():
-            setattr(grondslag, name, value)
-        await _check_release(session, release)
-        if changes := changes_between(before, snapshot(grondslag, GRONDSLAG_FIELDS)):
-            tx.record("grondslag.gewijzigd", "grondslag", grondslag.id, changes)
-    return _grondslag_schema(grondslag)
-
-
-async def remove_grondslag(
-    session: AsyncSession, versie: str, code: str, *, actor: Actor, clock: Clock
-) -> None:
-    async with audited_write(session, actor, clock) as tx:
-        release = await _concept(session, versie)
-        grondslag = await _grondslag(session, release, code)
-        before = _release_snapshot(grondslag, GRONDSLAG_FIELDS, versie)
-        await session.delete(grondslag)
-        await _check_release(session, release)
-        tx.record("grondslag.verwijderd", "grondslag", grondslag.id, changes_between(before, {}))
+# A samenwerkfunctie is added at the end of the list (it gets the next nummer); removing one moves
+# the ones after it up a number.
+add_samenwerkfunctie = SAMENWERKFUNCTIES.add
+update_samenwerkfunctie = SAMENWERKFUNCTIES.update
+remove_samenwerkfunctie = SAMENWERKFUNCTIES.remove
+add_grondslag = GRONDSLAGEN.add
+update_grondslag = GRONDSLAGEN.update
+remove_grondslag = GRONDSLAGEN.remove
