@@ -207,7 +207,15 @@ class Statusperiode(Base):
     __tablename__ = "deelnemer_statusperiode"
     __table_args__ = (
         Index("ix_deelnemer_statusperiode_deelnemer_van", "deelnemer_id", "geldig_van"),
-        Index("ix_deelnemer_statusperiode_status_van", "status", "geldig_van"),
+        # On PostgreSQL the index also carries the period's end and the deelnemer, so that "which
+        # deelnemers had this status at that moment" (the count of the dienstverleners list) is read
+        # from the index alone, not from the table.
+        Index(
+            "ix_deelnemer_statusperiode_status_van",
+            "status",
+            "geldig_van",
+            postgresql_include=["geldig_tot", "deelnemer_id"],
+        ),
     )
 
     deelnemer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("deelnemer.id"))

@@ -15,7 +15,9 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.api import PageRequest
 from registry.ledenadministratie import services
+from registry.ledenadministratie.peildatum import Peildatum
 from registry.ledenadministratie.schemas import AdresInvoer, OndersteuningsrelatieCreate
 from registry.ledenadministratie.verklaringcheck import (
     Verklaringoordeel,
@@ -110,6 +112,40 @@ async def test_the_list_is_filtered_by_name_role_duty_and_regio(
     assert refused.status_code == 400
     assert "geen taak van een dienstverlener" in text_of(refused.text)
     assert "Kies een rol van dienstverlening" in text_of(refused.text)
+
+
+async def test_the_total_counts_exactly_the_dienstverleners_each_filter_lists(
+    db: AsyncSession,
+    clock: MovableClock,
+    lijst: Lijst,
+    make_deelnemer: DeelnemerFactory,
+    grant: RolFactory,
+) -> None:
+    geschorst = await make_deelnemer("Koppelweg BV", soort="softwareleverancier", regio="Twente")
+    await grant(geschorst.id, "dienstverlener", date(2026, 1, 1), verklaring="VK-2026-0003")
+    await services.change_deelnemer_status(
+        db, geschorst.id, "geschorst", "Onderzoek", actor=BEHEERDER, clock=clock
+    )
+    later = await make_deelnemer("Koppelhuis BV", soort="softwareleverancier", regio="Twente")
+    await grant(later.id, "dienstverlener", date(2026, 6, 1), verklaring="VK-2026-0004")
+    peildatum = Peildatum.at(clock.now())
+
+    async def listed(**filters: str) -> tuple[list[str], int]:
+        items, total = await services.list_dienstverleners(
+            db, peildatum, PageRequest(page=1, page_size=100), services.Dienstverlenervraag(**filters)
+        )
+        return [item.naam for item in items], total
+
+    for filters, names in [
+        ({}, ["Knooppunt Beheer BV", "Koppelpunt BV"]),
+        ({"zoek": "koppel"}, ["Koppelpunt BV"]),
+        ({"zoek": "kvk:90000001"}, ["Koppelpunt BV"]),
+        ({"rol": "gtk-beheerder"}, ["Knooppunt Beheer BV"]),
+        ({"taak": "dienstverlener-t03"}, ["Koppelpunt BV"]),
+        ({"regio": "Twente"}, ["Knooppunt Beheer BV"]),
+        ({"regio": "Twente", "rol": "dienstverlener"}, []),
+    ]:
+        assert await listed(**filters) == (names, len(names)), filters
 
 
 async def test_a_verklaring_that_is_no_longer_geldig_says_so(

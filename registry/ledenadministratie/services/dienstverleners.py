@@ -19,8 +19,9 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from sqlalchemy import ColumnElement, Text, cast, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, Text, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from registry.api import PageRequest
 from registry.errors import InvalidParam, ValidationFailed
@@ -35,7 +36,6 @@ from registry.ledenadministratie.models import (
 )
 from registry.ledenadministratie.peildatum import Peildatum
 from registry.ledenadministratie.services.lookup import (
-    FilterProblem,
     RolNamen,
     actieve_houders,
     adres_of,
@@ -44,9 +44,8 @@ from registry.ledenadministratie.services.lookup import (
     ondersteuning_schema,
     registered,
     rolvervulling_schema,
-    zoek_filter,
 )
-from registry.ledenadministratie.services.queries import covers, get_deelnemer_by_id, houder_van
+from registry.ledenadministratie.services.queries import covers, get_deelnemer_by_id, gezocht, houders
 from registry.ledenadministratie.verklaringcheck import Verklaringvraag, registered_verklaring_check
 
 GTK_BEHEERDER = "gtk-beheerder"
@@ -83,41 +82,59 @@ def _like_token(code: str) -> str:
     return f'%"{escaped}"%'
 
 
-async def _filters(
+@dataclass(frozen=True, slots=True)
+class _Voorwaarden:
+    """The checked filters of one request, applicable to any column that holds a deelnemer's id."""
+
+    rollen: tuple[str, ...]
+    peildatum: Peildatum
+    gezocht: Select[tuple[uuid.UUID]] | None = None
+    taak: str = ""
+    regio: str = ""
+
+    def op(self, deelnemer_id: InstrumentedAttribute[uuid.UUID]) -> list[ColumnElement[bool]]:
+        """The conditions on ``deelnemer_id``, each answered from an index."""
+        datum = self.peildatum.datum
+        conditions: list[ColumnElement[bool]] = [deelnemer_id.in_(houders(self.rollen, datum))]
+        if self.gezocht is not None:
+            conditions.append(deelnemer_id.in_(self.gezocht))
+        if self.taak:
+            relatie = Ondersteuningsrelatie
+            conditions.append(
+                exists().where(
+                    relatie.dienstverlener_id == deelnemer_id,
+                    covers(relatie.geldig_van, relatie.geldig_tot, datum),
+                    cast(relatie.taken, Text).like(_like_token(self.taak), escape="\\"),
+                )
+            )
+        if self.regio:
+            conditions.append(deelnemer_id.in_(select(Deelnemer.id).where(Deelnemer.regio == self.regio)))
+        return conditions
+
+
+async def _voorwaarden(
     session: AsyncSession, vraag: Dienstverlenervraag, peildatum: Peildatum
-) -> list[ColumnElement[bool]]:
+) -> _Voorwaarden:
     problems: list[InvalidParam] = []
-    conditions: list[ColumnElement[bool]] = []
     rol = vraag.rol.strip()
     if rol and rol not in DIENSTVERLENING_ROLLEN:
         problems.append(
             InvalidParam("rol", f"Kies een rol van dienstverlening: {', '.join(DIENSTVERLENING_ROLLEN)}.")
         )
     rollen = (rol,) if rol in DIENSTVERLENING_ROLLEN else DIENSTVERLENING_ROLLEN
-    conditions.append(houder_van(rollen, peildatum.datum))
+    ids = None
     if zoek := vraag.zoek.strip():
-        try:
-            conditions.append(await zoek_filter(zoek, session.bind.dialect.name))
-        except FilterProblem as problem:
-            problems.append(problem.param)
-    if taak := vraag.taak.strip():
-        if taak not in {code for code, _ in await dienstverlening_taken(session)}:
-            problems.append(
-                InvalidParam("taak", f"'{taak}' is geen taak van een dienstverlener.", "unknown-duty")
-            )
-        relatie = Ondersteuningsrelatie
-        conditions.append(
-            exists().where(
-                relatie.dienstverlener_id == Deelnemer.id,
-                covers(relatie.geldig_van, relatie.geldig_tot, peildatum.datum),
-                cast(relatie.taken, Text).like(_like_token(taak), escape="\\"),
-            )
+        ids = gezocht(zoek, session.bind.dialect.name)
+        if ids is None:
+            problems.append(InvalidParam("zoek", "Zoek op (het begin van) een naam of op een nummer."))
+    taak = vraag.taak.strip()
+    if taak and taak not in {code for code, _ in await dienstverlening_taken(session)}:
+        problems.append(
+            InvalidParam("taak", f"'{taak}' is geen taak van een dienstverlener.", "unknown-duty")
         )
-    if regio := vraag.regio.strip():
-        conditions.append(Deelnemer.regio == regio)
     if problems:
         raise ValidationFailed(problems)
-    return conditions
+    return _Voorwaarden(rollen, peildatum, ids, taak, vraag.regio.strip())
 
 
 async def verklaringstand(
@@ -206,14 +223,27 @@ async def list_dienstverleners(
 
     ``base_url`` prefixes the links to verify a verklaring.
     """
+    voorwaarden = await _voorwaarden(session, vraag, peildatum)
+    actief = Statusperiode.status == DeelnemerStatus.ACTIEF.value
+    # Counted from the status periods alone: the rolvervulling and status indexes answer it, without
+    # reading the deelnemer rows.
+    total = (
+        await session.scalar(
+            select(func.count())
+            .select_from(Statusperiode)
+            .where(
+                actief,
+                covers(Statusperiode.geldig_van, Statusperiode.geldig_tot, peildatum.moment),
+                *voorwaarden.op(Statusperiode.deelnemer_id),
+            )
+        )
+        or 0
+    )
     statement = (
         registered(peildatum)
-        .where(
-            Statusperiode.status == DeelnemerStatus.ACTIEF.value, *await _filters(session, vraag, peildatum)
-        )
+        .where(actief, *voorwaarden.op(Deelnemer.id))
         .order_by(Deelnemer.zoeknaam, Deelnemer.id)
     )
-    total = await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
     deelnemers = list(await session.scalars(statement.offset(paging.offset).limit(paging.page_size)))
     return await _entries(session, deelnemers, peildatum, base_url), total
 

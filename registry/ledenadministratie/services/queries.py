@@ -11,13 +11,20 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from registry.errors import NotFound, ValidationFailed
 from registry.ledenadministratie.identifiers import InvalidIdentificatie, parse_identificatie
-from registry.ledenadministratie.models import Deelnemer, DeelnemerIdentificatie, Rolvervulling, Statusperiode
+from registry.ledenadministratie.models import (
+    Deelnemer,
+    DeelnemerIdentificatie,
+    Rolvervulling,
+    Statusperiode,
+    Zoekterm,
+)
+from registry.ledenadministratie.naam import fold
 
 
 def covers(
@@ -35,14 +42,60 @@ def overlaps(
     return ends_after_start if end is None else and_(van < end, ends_after_start)
 
 
+def houders(rollen: Sequence[str], datum: date) -> Select[tuple[uuid.UUID]]:
+    """The ids of the deelnemers that hold one of ``rollen`` on ``datum`` (a rolvervulling covers it)."""
+    return select(Rolvervulling.deelnemer_id).where(
+        Rolvervulling.rol_code.in_(rollen),
+        covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, datum),
+    )
+
+
 def houder_van(rollen: Sequence[str], datum: date) -> ColumnElement[bool]:
     """The deelnemer holds one of ``rollen`` on ``datum`` (a rolvervulling covers it)."""
-    return Deelnemer.id.in_(
-        select(Rolvervulling.deelnemer_id).where(
-            Rolvervulling.rol_code.in_(rollen),
-            covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, datum),
+    return Deelnemer.id.in_(houders(rollen, datum))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def begint_met(column: InstrumentedAttribute[str], prefix: str, dialect: str) -> ColumnElement[bool]:
+    """``column`` starts with ``prefix``, in a form the dialect answers from its index.
+
+    PostgreSQL uses ``LIKE 'prefix%'`` on a ``text_pattern_ops`` index; SQLite compares the range
+    ``[prefix, prefix')`` where ``prefix'`` is the prefix with its last character incremented, which
+    its (binary) index answers exactly.
+    """
+    if dialect == "postgresql":
+        return column.like(_escape_like(prefix) + "%", escape="\\")
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < upper)
+
+
+def gezocht(text: str, dialect: str) -> Select[tuple[uuid.UUID]] | None:
+    """The ids of the deelnemers a search text finds: the start of their name or of a word in it
+    (diacritics and case do not matter), or the number of one of their identificaties; ``None`` when
+    the text holds neither letters nor digits.
+
+    One ``UNION`` of two index lookups (``deelnemer_zoekterm.term``, ``deelnemer_identificatie.waarde``),
+    so that ``id IN (…)`` is a semi-join the database answers from those indexes and the primary key.
+    Two ``IN``s joined by ``OR`` would make PostgreSQL test every deelnemer row against both.
+    """
+    folded = fold(text)
+    nummer = text.partition(":")[2] if ":" in text else text
+    number = "".join(teken for teken in nummer if teken.isalnum()).upper()
+    parts: list[Select[tuple[uuid.UUID]]] = []
+    if folded:
+        parts.append(select(Zoekterm.deelnemer_id).where(begint_met(Zoekterm.term, folded, dialect)))
+    if number:
+        parts.append(
+            select(DeelnemerIdentificatie.deelnemer_id).where(DeelnemerIdentificatie.waarde == number)
         )
-    )
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return select(union(*parts).subquery().c[0])
 
 
 async def status_at(session: AsyncSession, deelnemer_id: uuid.UUID, moment: datetime) -> Statusperiode | None:
