@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
@@ -406,23 +407,34 @@ async def beheer_aanmelding(
     return _page(request, "beheer_aanmelding.html", context)
 
 
-async def _aanmelding_form_failed(
+def _aanmelding_form_post(naam: str, permission: Permission) -> post:
+    """The route of a form on the aanmelding page: ``/beheer/aanmeldingen/{referentie}/<naam>``."""
+    return post(
+        f"/beheer/aanmeldingen/{{referentie:str}}/{naam}",
+        opt={"permission": permission},
+        include_in_schema=False,
+        status_code=303,
+    )
+
+
+async def _aanmelding_form(
     request: Request[Any, Any, Any],
     db_session: DbSession,
     settings: AppSettings,
     referentie: str,
-    exc: ValidationFailed,
-) -> Template:
-    context = await _aanmelding_context(db_session, settings, current_principal(request), referentie)
-    return _page(request, "beheer_aanmelding.html", {**context, "errors": field_errors(exc)}, status_code=400)
+    change: Callable[[], Awaitable[Response[Any]]],
+) -> Response[Any]:
+    """Run one change from a form of the aanmelding page: its answer, or the page again with the
+    problems next to the fields."""
+    try:
+        return await change()
+    except ValidationFailed as exc:
+        context = await _aanmelding_context(db_session, settings, current_principal(request), referentie)
+        errors = field_errors(exc)
+        return _page(request, "beheer_aanmelding.html", {**context, "errors": errors}, status_code=400)
 
 
-@post(
-    "/beheer/aanmeldingen/{referentie:str}/toewijzing",
-    opt={"permission": Permission.AANMELDINGEN_TOEWIJZEN},
-    include_in_schema=False,
-    status_code=303,
-)
+@_aanmelding_form_post("toewijzing", Permission.AANMELDINGEN_TOEWIJZEN)
 async def toewijzen(
     request: Request[Any, Any, Any],
     db_session: DbSession,
@@ -431,27 +443,22 @@ async def toewijzen(
     referentie: FromPath[str],
 ) -> Response[Any]:
     form = await read_form(request, schemas.ToewijzingFormulier)
-    try:
-        casemanager = uuid.UUID(form.casemanager)
-    except ValueError:
-        exc = ValidationFailed.single("casemanager", "Kies een casemanager.", "required")
-        return await _aanmelding_form_failed(request, db_session, settings, referentie, exc)
-    try:
+
+    async def wijs_toe() -> Response[Any]:
+        try:
+            casemanager = uuid.UUID(form.casemanager)
+        except ValueError:
+            raise ValidationFailed.single("casemanager", "Kies een casemanager.", "required") from None
         aanmelding = await aanmeldingen.wijs_toe(
             db_session, referentie, casemanager, actor=actor_of(current_principal(request)), clock=clock
         )
-    except ValidationFailed as exc:
-        return await _aanmelding_form_failed(request, db_session, settings, referentie, exc)
-    naam = aanmelding.casemanager.naam if aanmelding.casemanager else ""
-    return _redirect(request, f"/beheer/aanmeldingen/{aanmelding.referentie}", f"Toegewezen aan {naam}.")
+        naam = aanmelding.casemanager.naam if aanmelding.casemanager else ""
+        return _redirect(request, f"/beheer/aanmeldingen/{aanmelding.referentie}", f"Toegewezen aan {naam}.")
+
+    return await _aanmelding_form(request, db_session, settings, referentie, wijs_toe)
 
 
-@post(
-    "/beheer/aanmeldingen/{referentie:str}/intake",
-    opt={"permission": Permission.INTAKES_UITVOEREN},
-    include_in_schema=False,
-    status_code=303,
-)
+@_aanmelding_form_post("intake", Permission.INTAKES_UITVOEREN)
 async def intake_starten(
     request: Request[Any, Any, Any], db_session: DbSession, clock: AppClock, referentie: FromPath[str]
 ) -> Redirect:
@@ -526,12 +533,7 @@ async def intakeformulier(db_session: DbSession, intake_id: FromPath[uuid.UUID])
     )
 
 
-@post(
-    "/beheer/aanmeldingen/{referentie:str}/voorstel",
-    opt={"permission": Permission.INTAKES_UITVOEREN},
-    include_in_schema=False,
-    status_code=303,
-)
+@_aanmelding_form_post("voorstel", Permission.INTAKES_UITVOEREN)
 async def voorstellen(
     request: Request[Any, Any, Any],
     db_session: DbSession,
@@ -547,21 +549,17 @@ async def voorstellen(
     invoer = schemas.VoorstelInvoer(
         voorstel=form.voorstel, motivering=form.motivering, geldigheid_maanden=maanden
     )
-    try:
+
+    async def stel_voor() -> Response[Any]:
         await besluiten.stel_voor(
             db_session, referentie, invoer, principal=current_principal(request), clock=clock
         )
-    except ValidationFailed as exc:
-        return await _aanmelding_form_failed(request, db_session, settings, referentie, exc)
-    return _redirect(request, f"/beheer/aanmeldingen/{referentie}", "Het voorstel is vastgelegd.")
+        return _redirect(request, f"/beheer/aanmeldingen/{referentie}", "Het voorstel is vastgelegd.")
+
+    return await _aanmelding_form(request, db_session, settings, referentie, stel_voor)
 
 
-@post(
-    "/beheer/aanmeldingen/{referentie:str}/besluit",
-    opt={"permission": Permission.BESLUITEN_NEMEN},
-    include_in_schema=False,
-    status_code=303,
-)
+@_aanmelding_form_post("besluit", Permission.BESLUITEN_NEMEN)
 async def besluiten_page(
     request: Request[Any, Any, Any],
     db_session: DbSession,
@@ -571,19 +569,20 @@ async def besluiten_page(
 ) -> Response[Any]:
     form = await read_form(request, schemas.BesluitFormulier)
     invoer = schemas.BesluitInvoer(uitkomst=form.uitkomst, reden=form.reden)
-    try:
-        besluit = await besluiten.besluit(
+
+    async def besluit() -> Response[Any]:
+        genomen = await besluiten.besluit(
             db_session, referentie, invoer, principal=current_principal(request), clock=clock
         )
-    except ValidationFailed as exc:
-        return await _aanmelding_form_failed(request, db_session, settings, referentie, exc)
-    if besluit.verklaring:
-        return _redirect(
-            request,
-            f"/beheer/verklaringen/{besluit.verklaring}",
-            f"Toegekend. Verklaring {besluit.verklaring} wacht op de ondertekening door de organisatie.",
-        )
-    return _redirect(request, f"/beheer/aanmeldingen/{referentie}", "De aanmelding is afgewezen.")
+        if genomen.verklaring:
+            return _redirect(
+                request,
+                f"/beheer/verklaringen/{genomen.verklaring}",
+                f"Toegekend. Verklaring {genomen.verklaring} wacht op de ondertekening door de organisatie.",
+            )
+        return _redirect(request, f"/beheer/aanmeldingen/{referentie}", "De aanmelding is afgewezen.")
+
+    return await _aanmelding_form(request, db_session, settings, referentie, besluit)
 
 
 # --- beheer: verklaringen -----------------------------------------------------------------------------
@@ -599,15 +598,20 @@ async def beheer_verklaringen(
     status: Annotated[str, QueryParameter(name="status", max_length=30)] = "",
     deelnemer: Annotated[str, QueryParameter(name="deelnemer", max_length=80)] = "",
 ) -> Template:
-    items, total = await queries.list_verklaringen(
-        db_session,
-        paging,
-        today=queries.today_of(clock.now()),
-        base_url=settings.base_url,
-        status=status if status in queries.VERKLARINGSTATUSSEN else None,
-        deelnemer=deelnemer or None,
-        include_voorbereiding=True,
-    )
+    errors: dict[str, list[str]] = {}
+    try:
+        items, total = await queries.list_verklaringen(
+            db_session,
+            paging,
+            today=queries.today_of(clock.now()),
+            base_url=settings.base_url,
+            status=status if status in queries.VERKLARINGSTATUSSEN else None,
+            deelnemer=deelnemer or None,
+            include_voorbereiding=True,
+        )
+    except ValidationFailed as exc:
+        # A deelnemer that is neither an id nor an identificatie: the filter form says so.
+        items, total, errors = [], 0, field_errors(exc)
     return _page(
         request,
         "beheer_verklaringen.html",
@@ -616,9 +620,11 @@ async def beheer_verklaringen(
             "status": status,
             "deelnemer": deelnemer,
             "statussen": list(VERKLARING_LABELS.items()),
+            "errors": errors,
             "page": page_info(paging, total),
             "url_for_page": page_links(request),
         },
+        status_code=400 if errors else 200,
     )
 
 
@@ -709,24 +715,32 @@ _ACTIONS = {
 }
 
 
+def _actie_page(
+    request: Request[Any, Any, Any],
+    nummer: str,
+    actie: str,
+    errors: dict[str, list[str]] | None = None,
+    status_code: int = 200,
+) -> Template:
+    """The confirmation page of an action: what it does, and a field for the reason."""
+    _name, title, consequences = _ACTIONS[actie]
+    context = {
+        "nummer": nummer,
+        "actie": actie,
+        "titel": title.format(nummer=nummer),
+        "gevolgen": consequences,
+        "errors": errors or {},
+    }
+    return _page(request, "beheer_bevestigen.html", context, status_code=status_code)
+
+
 @get("/beheer/verklaringen/{nummer:str}/acties/{actie:str}", opt=BEHEREN, include_in_schema=False)
 async def actie_bevestigen(
     request: Request[Any, Any, Any], nummer: FromPath[str], actie: FromPath[str]
 ) -> Template:
     if actie not in _ACTIONS:
         raise NotFound("Deze pagina bestaat niet.")
-    _name, title, consequences = _ACTIONS[actie]
-    return _page(
-        request,
-        "beheer_bevestigen.html",
-        {
-            "nummer": nummer,
-            "actie": actie,
-            "titel": title.format(nummer=nummer),
-            "gevolgen": consequences,
-            "errors": {},
-        },
-    )
+    return _actie_page(request, nummer, actie)
 
 
 @post(
@@ -762,15 +776,7 @@ async def actie_uitvoeren(
     try:
         await operation(db_session, nummer, form.reden, principal=me, clock=clock, base_url=settings.base_url)
     except ValidationFailed as exc:
-        _name, title, consequences = _ACTIONS[actie]
-        context = {
-            "nummer": nummer,
-            "actie": actie,
-            "titel": title.format(nummer=nummer),
-            "gevolgen": consequences,
-            "errors": field_errors(exc),
-        }
-        return _page(request, "beheer_bevestigen.html", context, status_code=400)
+        return _actie_page(request, nummer, actie, field_errors(exc), status_code=400)
     done = {"intrekken": "ingetrokken", "schorsen": "geschorst", "herstellen": "hersteld"}[actie]
     return _redirect(request, f"/beheer/verklaringen/{nummer}", f"Verklaring {nummer} is {done}.")
 
