@@ -78,7 +78,7 @@ class ServedPortal:
             "STELSEL_DATABASE_URL": self.settings.database_url,
             "STELSEL_SECRET_KEY": TEST_SECRET,
             "STELSEL_BASE_URL": self.url,
-            "STELSEL_LOG_LEVEL": "WARNING",
+            "STELSEL_LOG_LEVEL": "INFO",  # the server says when a worker dies or is replaced
         }
 
     def launch(self) -> subprocess.Popen[bytes]:
