@@ -5,12 +5,14 @@ real one (A4, PDF/A-3b, attachments as associated files). A document is rendered
 becomes a record, and stored with its SHA-256; afterwards the stored bytes are served unchanged.
 
 Templates live in ``templates/verklaringen/`` and are rendered by a Jinja environment of their own
-(the same filters as the portal's pages), so services can render without the web app.
+(the same filters as the portal's pages), so services can render without the web app. Their print
+style, ``templates/verklaringen/pdf.css``, is applied by the renderer, which parses it once.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +29,7 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 PDF_MEDIA_TYPE = "application/pdf"
 VERKLARING_TEMPLATE = "verklaringen/verklaring_pdf.html"
 INTAKEFORMULIER_TEMPLATE = "verklaringen/intakeformulier_pdf.html"
+PRINT_STYLESHEET = TEMPLATES_DIR / "verklaringen" / "pdf.css"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,24 +51,52 @@ class PdfRenderer(Protocol):
 
 
 class WeasyPrintRenderer:
-    """PDF/A-3b through WeasyPrint; attachments are embedded as associated files (relationship Data)."""
+    """PDF/A-3b through WeasyPrint; attachments are embedded as associated files (relationship Data).
+
+    The print stylesheet (``pdf.css``) is parsed once, on the first document, together with one
+    font configuration that every document of this renderer shares. Documents are rendered one at
+    a time: WeasyPrint's fonts are not made to be shared between threads at the same moment.
+    """
 
     pdf_variant = "pdf/a-3b"
+
+    def __init__(self, stylesheet: Path = PRINT_STYLESHEET) -> None:
+        self._stylesheet_path = stylesheet
+        self._lock = threading.Lock()
+        self._prepared: tuple[Any, Any] | None = None
+
+    def _prepare(self) -> tuple[Any, Any]:
+        """The font configuration and the parsed stylesheet; call with the lock held."""
+        if self._prepared is None:
+            import weasyprint
+            from weasyprint.text.fonts import FontConfiguration
+
+            font_config = FontConfiguration()
+            stylesheet = weasyprint.CSS(filename=str(self._stylesheet_path), font_config=font_config)
+            self._prepared = (font_config, stylesheet)
+        return self._prepared
 
     def render(self, html: str, *, bijlagen: Sequence[Bijlage] = ()) -> bytes:
         import weasyprint
 
-        attachments = [
-            weasyprint.Attachment(
-                string=bijlage.inhoud,
-                name=bijlage.naam,
-                description=bijlage.omschrijving,
-                relationship="Data",
+        with self._lock:
+            font_config, stylesheet = self._prepare()
+            attachments = [
+                weasyprint.Attachment(
+                    string=bijlage.inhoud,
+                    name=bijlage.naam,
+                    description=bijlage.omschrijving,
+                    relationship="Data",
+                )
+                for bijlage in bijlagen
+            ]
+            document = weasyprint.HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/")
+            pdf: bytes = document.write_pdf(
+                stylesheets=[stylesheet],
+                font_config=font_config,
+                attachments=attachments,
+                pdf_variant=self.pdf_variant,
             )
-            for bijlage in bijlagen
-        ]
-        document = weasyprint.HTML(string=html, base_url=TEMPLATES_DIR.as_uri() + "/")
-        pdf: bytes = document.write_pdf(attachments=attachments, pdf_variant=self.pdf_variant)
         return pdf
 
 
