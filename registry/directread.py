@@ -221,7 +221,7 @@ class PostgresReader:
                         max_size=8,
                         timeout=self.timeout,
                     )
-                    weakref.finalize(self, pool.terminate)
+                    weakref.finalize(self, _terminate, pool)
                     self._pool = pool
         return self._pool
 
@@ -267,6 +267,14 @@ def session_snapshot(session: AsyncSession) -> Snapshot:
     if session.bind.dialect.name == "sqlite":
         return SqliteSessionSnapshot(session)
     return PostgresSessionSnapshot(session)
+
+
+def _terminate(pool: Any) -> None:
+    """Close a pool whose reader is gone (no shutdown hook reaches it)."""
+    try:
+        pool.terminate()
+    except RuntimeError:
+        pass  # its event loop has ended already, and with it the connections
 
 
 def direct_reader(state: State) -> SqliteReader | PostgresReader:
