@@ -8,19 +8,30 @@ confirmation again.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.accounts import services
 from registry.accounts.deelnemerkeuze import deelnemer_keuzes, deelnemer_waarde, resolve_deelnemer
 from registry.accounts.permissions import AccountRole, Permission, Scope
-from registry.accounts.schemas import ApiClientCreateForm, ConfirmForm, UserCreateForm, UserUpdateForm
+from registry.accounts.schemas import (
+    ApiClientCreateForm,
+    ConfirmForm,
+    UserCreateForm,
+    UserRead,
+    UserUpdateForm,
+)
 from registry.accounts.views import NO_STORE, current_principal
 from registry.accounts.web import field_errors, page_info, page_links, read_form
 from registry.audit.services import Actor
+from registry.clock import Clock
 from registry.dependencies import AppClock, AppSettings, DbSession, Paging
 from registry.errors import Conflict, ValidationFailed
 from registry.templating import ADMIN_NAV, flash, page
@@ -245,9 +256,64 @@ async def user_update(
         return await _user_detail_page(request, db_session, clock, user_id, form, field_errors(exc), 400)
     except Conflict as exc:
         return await _user_detail_page(request, db_session, clock, user_id, form, {"role": [exc.detail]}, 409)
-    return _redirect(
-        request, f"/beheer/gebruikers/{user_id}", f"De gegevens van {user.display_name} zijn opgeslagen."
-    )
+    return _back_to_user(request, user_id, f"De gegevens van {user.display_name} zijn opgeslagen.")
+
+
+@dataclass(frozen=True, slots=True)
+class UserAction:
+    """An action on an account that asks for confirmation first: ``/beheer/gebruikers/{id}/<path>``.
+
+    ``title``, ``consequences`` and ``done`` may name the account (``{naam}``, ``{email}``).
+    """
+
+    path: str
+    title: str
+    consequences: tuple[str, ...]
+    label: str
+    act: Callable[[AsyncSession, uuid.UUID, Actor, Clock], Awaitable[UserRead]]
+    done: str
+
+
+DEACTIVATE = UserAction(
+    path="deactiveren",
+    title="Account van {naam} uitschakelen",
+    consequences=(
+        "{email} kan niet meer inloggen.",
+        "Alle open sessies van dit account eindigen direct.",
+        "U kunt het account later weer activeren.",
+    ),
+    label="Uitschakelen",
+    act=lambda session, user_id, actor, clock: services.set_user_active(
+        session, user_id, False, actor=actor, clock=clock
+    ),
+    done="Het account van {naam} is uitgeschakeld.",
+)
+UNLOCK = UserAction(
+    path="ontgrendelen",
+    title="Account van {naam} ontgrendelen",
+    consequences=(
+        "De blokkade na mislukte inlogpogingen wordt opgeheven.",
+        "Het aantal mislukte pogingen begint weer bij nul.",
+    ),
+    label="Ontgrendelen",
+    act=lambda session, user_id, actor, clock: services.unlock_user(
+        session, user_id, actor=actor, clock=clock
+    ),
+    done="Het account van {naam} is ontgrendeld.",
+)
+RESET_SECOND_FACTOR = UserAction(
+    path="tweestapsverificatie-resetten",
+    title="Tweestapsverificatie van {naam} resetten",
+    consequences=(
+        "Bij het inloggen is alleen het wachtwoord nog nodig.",
+        "De gebruiker kan tweestapsverificatie opnieuw instellen via het profiel.",
+    ),
+    label="Resetten",
+    act=lambda session, user_id, actor, clock: services.reset_second_factor(
+        session, user_id, actor=actor, clock=clock
+    ),
+    done="De tweestapsverificatie van {naam} is gereset.",
+)
 
 
 async def _user_confirmation(
@@ -255,76 +321,61 @@ async def _user_confirmation(
     db_session: DbSession,
     clock: AppClock,
     user_id: uuid.UUID,
-    action: str,
+    action: UserAction,
 ) -> Template:
     user = await services.get_user(db_session, user_id, clock.now())
-    texts = {
-        "deactiveren": (
-            f"Account van {user.display_name} uitschakelen",
-            [
-                f"{user.email} kan niet meer inloggen.",
-                "Alle open sessies van dit account eindigen direct.",
-                "U kunt het account later weer activeren.",
-            ],
-            "Uitschakelen",
-        ),
-        "ontgrendelen": (
-            f"Account van {user.display_name} ontgrendelen",
-            [
-                "De blokkade na mislukte inlogpogingen wordt opgeheven.",
-                "Het aantal mislukte pogingen begint weer bij nul.",
-            ],
-            "Ontgrendelen",
-        ),
-        "tweestapsverificatie-resetten": (
-            f"Tweestapsverificatie van {user.display_name} resetten",
-            [
-                "Bij het inloggen is alleen het wachtwoord nog nodig.",
-                "De gebruiker kan tweestapsverificatie opnieuw instellen via het profiel.",
-            ],
-            "Resetten",
-        ),
-    }
-    title, consequences, label = texts[action]
+    names = {"naam": user.display_name, "email": user.email}
+    user_url = f"/beheer/gebruikers/{user_id}"
     return page(
         request,
         "accounts/confirm.html",
         {
-            "title": title,
-            "consequences": consequences,
-            "confirm_label": label,
-            "action": f"/beheer/gebruikers/{user_id}/{action}",
-            "cancel_href": f"/beheer/gebruikers/{user_id}",
+            "title": action.title.format(**names),
+            "consequences": [text.format(**names) for text in action.consequences],
+            "confirm_label": action.label,
+            "action": f"{user_url}/{action.path}",
+            "cancel_href": user_url,
             "breadcrumbs": [
                 ("Beheer", "/beheer"),
                 ("Gebruikers", "/beheer/gebruikers"),
-                (user.display_name, f"/beheer/gebruikers/{user_id}"),
-                (label, f"/beheer/gebruikers/{user_id}/{action}"),
+                (user.display_name, user_url),
+                (action.label, f"{user_url}/{action.path}"),
             ],
         },
     )
 
 
-@get("/beheer/gebruikers/{user_id:uuid}/deactiveren", opt=USERS, include_in_schema=False)
-async def user_deactivate_confirm(
-    request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
-) -> Template:
-    return await _user_confirmation(request, db_session, clock, user_id, "deactiveren")
+def _user_action_routes(action: UserAction, name: str) -> tuple[HTTPRouteHandler, HTTPRouteHandler]:
+    """The confirmation page (GET) and the action itself (POST, only with ``bevestigd=ja``; without
+    it the confirmation is shown again). A refusal goes back to the account with the reason."""
+    path = f"/beheer/gebruikers/{{user_id:uuid}}/{action.path}"
+
+    async def confirm(
+        request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
+    ) -> Template:
+        return await _user_confirmation(request, db_session, clock, user_id, action)
+
+    async def execute(
+        request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
+    ) -> Response[Any]:
+        if not (await read_form(request, ConfirmForm)).confirmed:
+            return await _user_confirmation(request, db_session, clock, user_id, action)
+        try:
+            user = await action.act(db_session, user_id, _actor(request), clock)
+        except Conflict as exc:
+            return _back_to_user(request, user_id, exc.detail, "error")
+        return _back_to_user(request, user_id, action.done.format(naam=user.display_name, email=user.email))
+
+    confirm.__name__ = confirm.__qualname__ = f"{name}_confirm"
+    execute.__name__ = execute.__qualname__ = name
+    return get(path, opt=USERS, include_in_schema=False)(confirm), post(
+        path, opt=USERS, include_in_schema=False
+    )(execute)
 
 
-@post("/beheer/gebruikers/{user_id:uuid}/deactiveren", opt=USERS, include_in_schema=False)
-async def user_deactivate(
-    request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
-) -> Response[Any]:
-    if not (await read_form(request, ConfirmForm)).confirmed:
-        return await _user_confirmation(request, db_session, clock, user_id, "deactiveren")
-    try:
-        user = await services.set_user_active(db_session, user_id, False, actor=_actor(request), clock=clock)
-    except Conflict as exc:
-        return _redirect(request, f"/beheer/gebruikers/{user_id}", exc.detail, "error")
-    return _redirect(
-        request, f"/beheer/gebruikers/{user_id}", f"Het account van {user.display_name} is uitgeschakeld."
-    )
+user_deactivate_confirm, user_deactivate = _user_action_routes(DEACTIVATE, "user_deactivate")
+user_unlock_confirm, user_unlock = _user_action_routes(UNLOCK, "user_unlock")
+user_reset_totp_confirm, user_reset_totp = _user_action_routes(RESET_SECOND_FACTOR, "user_reset_totp")
 
 
 @post("/beheer/gebruikers/{user_id:uuid}/activeren", opt=USERS, include_in_schema=False)
@@ -332,49 +383,7 @@ async def user_activate(
     request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
 ) -> Response[Any]:
     user = await services.set_user_active(db_session, user_id, True, actor=_actor(request), clock=clock)
-    return _redirect(
-        request, f"/beheer/gebruikers/{user_id}", f"Het account van {user.display_name} is actief."
-    )
-
-
-@get("/beheer/gebruikers/{user_id:uuid}/ontgrendelen", opt=USERS, include_in_schema=False)
-async def user_unlock_confirm(
-    request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
-) -> Template:
-    return await _user_confirmation(request, db_session, clock, user_id, "ontgrendelen")
-
-
-@post("/beheer/gebruikers/{user_id:uuid}/ontgrendelen", opt=USERS, include_in_schema=False)
-async def user_unlock(
-    request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
-) -> Response[Any]:
-    if not (await read_form(request, ConfirmForm)).confirmed:
-        return await _user_confirmation(request, db_session, clock, user_id, "ontgrendelen")
-    user = await services.unlock_user(db_session, user_id, actor=_actor(request), clock=clock)
-    return _redirect(
-        request, f"/beheer/gebruikers/{user_id}", f"Het account van {user.display_name} is ontgrendeld."
-    )
-
-
-@get("/beheer/gebruikers/{user_id:uuid}/tweestapsverificatie-resetten", opt=USERS, include_in_schema=False)
-async def user_reset_totp_confirm(
-    request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
-) -> Template:
-    return await _user_confirmation(request, db_session, clock, user_id, "tweestapsverificatie-resetten")
-
-
-@post("/beheer/gebruikers/{user_id:uuid}/tweestapsverificatie-resetten", opt=USERS, include_in_schema=False)
-async def user_reset_totp(
-    request: Request[Any, Any, Any], user_id: FromPath[uuid.UUID], db_session: DbSession, clock: AppClock
-) -> Response[Any]:
-    if not (await read_form(request, ConfirmForm)).confirmed:
-        return await _user_confirmation(request, db_session, clock, user_id, "tweestapsverificatie-resetten")
-    user = await services.reset_second_factor(db_session, user_id, actor=_actor(request), clock=clock)
-    return _redirect(
-        request,
-        f"/beheer/gebruikers/{user_id}",
-        f"De tweestapsverificatie van {user.display_name} is gereset.",
-    )
+    return _back_to_user(request, user_id, f"Het account van {user.display_name} is actief.")
 
 
 @post("/beheer/gebruikers/{user_id:uuid}/herstellink", opt=USERS, include_in_schema=False)
