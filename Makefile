@@ -41,8 +41,8 @@ bench-quick: ## Smoke run of the benchmarks: small registers, 2-second runs (ben
 	./scripts/bench-deps.sh
 	$(VENV)/python -m bench.suite --quick $(BENCH_ARGS)
 
-reliability: ## Backup/restore, database faults, hostile input and API fuzzing (PostgreSQL too if configured)
-	$(VENV)/python -m pytest tests/reliability tests/conformance/test_schemathesis.py $(PYTEST_ARGS)
+reliability: ## Backup/restore, database faults, kill -9 under writes (long variant), workers, hostile input, API fuzzing
+	STELSEL_LONG_RELIABILITY=1 $(VENV)/python -m pytest tests/reliability tests/conformance/test_schemathesis.py $(PYTEST_ARGS)
 
 fuzz: ## Fuzz every API operation at length: FUZZ_EXAMPLES per operation (300), FUZZ_SEED=n replays a run
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/python -m pytest tests/conformance/test_schemathesis.py -k contract $(PYTEST_ARGS)
