@@ -457,7 +457,15 @@ class BeheerCatalogusController(Controller):
         ] = None,
     ) -> Template:
         release = await services.get_release(db_session, versie, include_concept=True)
-        verschil = await services.compare_releases(db_session, versie, ten_opzichte_van, include_concept=True)
+        verschil: schemas.Releaseverschil | None = None
+        try:
+            verschil = await services.compare_releases(
+                db_session, versie, ten_opzichte_van, include_concept=True
+            )
+        except ValidationFailed:
+            # No earlier release to compare with: the page says so instead of answering an error.
+            if ten_opzichte_van is not None:
+                raise
         releases = await services.list_releases(db_session, include_concept=True)
         return page(
             request,

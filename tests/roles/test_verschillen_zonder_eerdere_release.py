@@ -12,11 +12,6 @@ from tests.roles.html import text_of
 pytestmark = pytest.mark.usefixtures("catalogus_1_2_0")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the handler in roles/beheer.py still lets 'no earlier release' through as a 400; "
-    "the template is ready for verschil=None",
-)
 async def test_the_only_release_says_there_is_nothing_to_compare_yet(
     client: AsyncTestClient[Litestar], login_as: LoginAs
 ) -> None:
