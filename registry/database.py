@@ -115,4 +115,3 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
 def sqlite_path(settings: Settings) -> Path:
     """The file of a SQLite database URL."""
     return Path(make_url(settings.database_url).database or "")
-

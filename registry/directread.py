@@ -21,6 +21,7 @@ never contain a literal question mark.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import sqlite3
@@ -271,10 +272,8 @@ def session_snapshot(session: AsyncSession) -> Snapshot:
 
 def _terminate(pool: Any) -> None:
     """Close a pool whose reader is gone (no shutdown hook reaches it)."""
-    try:
+    with contextlib.suppress(RuntimeError):  # its event loop has ended, and with it the connections
         pool.terminate()
-    except RuntimeError:
-        pass  # its event loop has ended already, and with it the connections
 
 
 def direct_reader(state: State) -> SqliteReader | PostgresReader:

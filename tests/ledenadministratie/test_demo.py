@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.api import PageRequest
 from registry.ledenadministratie import services
-from registry.ledenadministratie.demo import DEMO_KVK, load_demo_register
+from registry.ledenadministratie.demo import DEMO_KVK, DemoVerklaringen, load_demo_register
 from registry.ledenadministratie.models import Deelnemer, DeelnemerIdentificatie
 from registry.ledenadministratie.peildatum import Peildatum
+from registry.ledenadministratie.verklaringcheck import verklaring_check_installed
 from tests.conftest import MovableClock
 
 pytestmark = pytest.mark.usefixtures("catalogus")
@@ -34,7 +35,9 @@ async def test_the_demo_register_has_history_and_a_dienstverlener_for_the_demo_c
     statuses = set((await db.scalars(select(Deelnemer.status))).all())
     assert statuses == {"aangemeld", "actief", "geschorst", "beeindigd"}
     now = Peildatum.at(clock.moment)
-    demo = await services.check_rol(db, f"kvk:{DEMO_KVK}", "dienstverlener", now)
+    # the demo's dienstverleners rest on demo verklaringen, which only the demo's own check knows
+    with verklaring_check_installed(DemoVerklaringen()):
+        demo = await services.check_rol(db, f"kvk:{DEMO_KVK}", "dienstverlener", now)
     assert demo.vervuld
     dienstverleners, total = await services.list_dienstverleners(db, now, PageRequest(1, 20))
     assert total == 4

@@ -298,8 +298,8 @@ async def _verklaring_geldig(
     if rolvervulling.basis_soort != Basissoort.VERKLARING.value:
         return True
     check = registered_verklaring_check()
-    if check is None:
-        return False
+    if check is None:  # as in the rolcheck: without a verklaringen domain the grant stands
+        return True
     vraag = Verklaringvraag.over(
         rolvervulling.basis_referentie, deelnemer, rolvervulling.rol_code, peildatum.datum
     )
@@ -641,8 +641,8 @@ async def _verklaring_bezwaar(
     if held.basis_soort != Basissoort.VERKLARING.value:
         return None
     check = registered_verklaring_check()
-    if check is None:
-        return "de verklaring waarop de rol rust kan nu niet worden gecontroleerd."
+    if check is None:  # no verklaringen domain in this process: the grant stands, as it was checked then
+        return None
     vraag = Verklaringvraag(
         referentie=held.basis_referentie,
         deelnemer_id=feiten.partij.id,
