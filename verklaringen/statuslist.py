@@ -71,7 +71,7 @@ class StatusListFormatError(ValueError):
 class StatusList:
     """A mutable list of ``size`` statuses of ``bits`` bits each, and which indexes are handed out."""
 
-    __slots__ = ("_allocated", "_bits", "_data", "_size")
+    __slots__ = ("_allocated", "_bits", "_data", "_encoded", "_size")
 
     def __init__(self, size: int = DEFAULT_SIZE, bits: int = 1, *, allocated: Iterable[int] = ()) -> None:
         if bits not in ALLOWED_BITS:
@@ -82,6 +82,7 @@ class StatusList:
         self._bits = bits
         self._size = size
         self._data = bytearray(size * bits // 8)
+        self._encoded: dict[str, Any] | None = None
         self._allocated: builtins.set[int] = set()
         for index in allocated:
             self.mark_allocated(index)
@@ -122,6 +123,7 @@ class StatusList:
             raise ValueError(f"status {status} does not fit in {self._bits} bit(s)")
         byte, shift = self._locate(index)
         self._data[byte] = (self._data[byte] & ~(mask << shift) & 0xFF) | (status << shift)
+        self._encoded = None
 
     # -- allocation ----------------------------------------------------------------------------
 
@@ -155,9 +157,14 @@ class StatusList:
     # -- encoding ------------------------------------------------------------------------------
 
     def encode(self) -> dict[str, Any]:
-        """The JSON ``status_list`` object: ``{"bits": …, "lst": …}``."""
-        compressed = zlib.compress(bytes(self._data), level=9)
-        return {"bits": self._bits, "lst": b64url_encode(compressed)}
+        """The JSON ``status_list`` object: ``{"bits": …, "lst": …}``.
+
+        Compressing takes milliseconds, so the encoding is kept until the next :meth:`set`.
+        """
+        if self._encoded is None:
+            compressed = zlib.compress(bytes(self._data), level=9)
+            self._encoded = {"bits": self._bits, "lst": b64url_encode(compressed)}
+        return dict(self._encoded)
 
     @classmethod
     def decode(cls, data: Mapping[str, Any], *, max_size: int = MAX_SIZE) -> StatusList:
