@@ -121,6 +121,9 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, reload: bool) 
         proxy_headers=True,
         log_level=settings.log_level.lower(),
         access_log=False,
+        # A spawned worker imports the whole app before it answers the supervisor's ping; on a busy
+        # machine that takes longer than uvicorn's default 5 s, and the worker would be killed.
+        timeout_worker_healthcheck=60,
     )
 
 

@@ -85,13 +85,17 @@ def create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
         options = {"connect_args": {"timeout": 15}}
     else:
         timeout = settings.database_timeout_seconds
+        statement_timeout = max(timeout * 6, 30)
         options = {
             # _checkout_ping replaces pool_pre_ping (see there)
             "pool_pre_ping": False,
             "pool_size": 10,
             "max_overflow": 10,
-            "pool_timeout": timeout,
-            "connect_args": {"timeout": timeout, "command_timeout": max(timeout * 6, 30)},
+            # Waiting for a pooled connection is waiting for other requests (writes queue on the
+            # audit chain lock while holding theirs), not for the database: a dead database fails
+            # the checkout ping within ``timeout`` instead. So the wait may last as long as a statement.
+            "pool_timeout": statement_timeout,
+            "connect_args": {"timeout": timeout, "command_timeout": statement_timeout},
         }
     engine = create_async_engine(settings.database_url, **(options | overrides))
     if settings.is_sqlite:

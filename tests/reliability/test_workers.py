@@ -149,15 +149,6 @@ WRITERS = 30  # more than one worker's connection pool holds (pool_size 10 + max
 LONG_WRITE = 8.0  # seconds: longer than STELSEL_DATABASE_TIMEOUT_SECONDS (5), as a large import takes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Writes waiting for the audit chain lock (audited_write) each hold a pooled connection; once a "
-        "worker has more waiting than its pool holds, the next requests wait for a connection for "
-        "pool_timeout (= STELSEL_DATABASE_TIMEOUT_SECONDS) and get 503 'database unavailable' although "
-        "the database answers"
-    ),
-)
 async def test_writes_queued_behind_a_long_write_wait_for_it_instead_of_503(
     register_settings: Settings, tmp_path: Path
 ) -> None:
