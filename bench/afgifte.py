@@ -5,6 +5,10 @@
 Each run takes a new organisation through the whole process (see :mod:`bench.verklaringen`) and
 times every step; the suite reports the median and p95 of the afgifte (ondertekening by the
 deelnemer, then afgifte by the stelsel: PDF, attestation, status list entry, rolvervulling).
+
+Timings are wall-clock, so they depend on what else the machine does: the result also holds the
+load average before and after (``load_average``) and the CPU seconds the whole measurement took
+(``cpu_seconds``, every thread of this process).
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,10 +36,18 @@ def measure(register: Register, runs: int) -> dict[str, Any]:
         finally:
             await engine.dispose()
 
+    load_before = os.getloadavg()
+    cpu_before = time.process_time()
     try:
-        return asyncio.run(timed())
+        result = asyncio.run(timed())
     except ImportError as exc:
         return {"note": f"not available yet ({exc})"}
+    result["cpu_seconds"] = round(time.process_time() - cpu_before, 3)
+    result["load_average"] = {
+        "before": [round(value, 2) for value in load_before],
+        "after": [round(value, 2) for value in os.getloadavg()],
+    }
+    return result
 
 
 def main(argv: Sequence[str] | None = None) -> None:
