@@ -555,12 +555,13 @@ def test_a_deelnemer_registered_through_the_form_shows_the_payloads_as_text(page
         page.get_by_role("button", name="Aanmelden", exact=True).click()
     page.wait_for_load_state()
 
-    assert posted.value.status == 400  # no identificatie yet: the form comes back with everything typed
+    assert posted.value.status == 400  # no identificatie, no http(s) website: the form comes back as typed
     problems = problems_on(page, "the deelnemer form with errors", [naam, SVG, functie, website])
+    assert "is geen webadres" in page.locator("main").inner_text()
     page.locator("#identificaties").fill(f"kvk:98{secrets.randbelow(10**6):06d}")
+    page.locator("#website").fill("https://formulier.example")
     page.get_by_role("button", name="Aanmelden", exact=True).click()
     page.wait_for_url(re.compile(r"/beheer/deelnemers/[0-9a-f-]{36}$"))
-    # Whatever the website became, it is no javascript: link (the inspection looks for one).
     problems += problems_on(page, "the new deelnemer's page", [naam, SVG, functie])
 
     assert not problems, "\n".join(problems)
