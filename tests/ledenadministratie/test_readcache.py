@@ -168,9 +168,11 @@ async def test_every_worker_of_a_served_portal_answers_after_a_write_from_anothe
             for _ in range(times):  # a new connection each time, so both workers get requests
                 async with httpx.AsyncClient(base_url=portal.url, timeout=10) as http:
                     found.add(str((await http.get(LOOKUP)).json()["items"][0]["status"]))
+                    listed = "Koppelpunt BV" in (await http.get("/dienstverleners?zoek=koppel")).text
+                    found.add("op de lijst" if listed else "niet op de lijst")
             return found
 
-        assert await statuses(40) == {"actief"}
+        assert await statuses(40) == {"actief", "op de lijst"}
         await services.change_deelnemer_status(
             db,
             koppelpunt.id,
@@ -179,4 +181,59 @@ async def test_every_worker_of_a_served_portal_answers_after_a_write_from_anothe
             actor=Actor.cli(),
             clock=SystemClock(),
         )
-        assert await statuses(40) == {"geschorst"}
+        assert await statuses(40) == {"geschorst", "niet op de lijst"}
+
+
+# --- the public dienstverlener page and its downloads ---------------------------------------------------
+
+PAGE = "/dienstverleners"
+
+
+async def test_the_anonymous_page_and_downloads_show_a_write_in_the_very_next_request(
+    client: AsyncTestClient[Litestar],
+    app: Litestar,
+    db: AsyncSession,
+    clock: MovableClock,
+    koppelpunt: Deelnemer,
+) -> None:
+    first = await client.get(PAGE, params={"zoek": "koppel"})
+    again = await client.get(PAGE, params={"zoek": "koppel"})
+    as_csv = (await client.get(PAGE + ".csv")).text
+    assert as_csv == (await client.get(PAGE + ".csv")).text
+    assert "Koppelpunt BV" in first.text
+    assert again.text == first.text
+    assert again.headers["content-type"] == first.headers["content-type"] == "text/html; charset=utf-8"
+    assert any(key[0] == "page" for key in read_cache(app.state).entries), "the page is kept"
+    assert any(key[0] == "download" for key in read_cache(app.state).entries), "the download is kept"
+
+    await services.change_deelnemer_status(
+        db, koppelpunt.id, "geschorst", "Onderzoek", actor=BEHEERDER, clock=clock
+    )
+
+    assert "Koppelpunt BV" not in (await client.get(PAGE, params={"zoek": "koppel"})).text
+    assert "Koppelpunt BV" not in (await client.get(PAGE + ".csv")).text
+    assert json.loads((await client.get(PAGE + ".json")).text) == []
+
+
+async def test_filters_are_kept_apart_and_a_logged_in_user_gets_their_own_page(
+    client: AsyncTestClient[Litestar], koppelpunt: Deelnemer, login_as: Callable[..., Awaitable[object]]
+) -> None:
+    found = (await client.get(PAGE, params={"zoek": "koppel"})).text
+    none = (await client.get(PAGE, params={"zoek": "anders"})).text
+    found_with_regio = await client.get(PAGE, params={"zoek": "koppel", "regio": "Nergens"})
+    refused = await client.get(PAGE, params={"rol": "bronhouder"})
+    refused_again = await client.get(PAGE, params={"rol": "bronhouder"})
+    assert "Koppelpunt BV" in found
+    assert "Koppelpunt BV" not in none
+    assert "Koppelpunt BV" not in found_with_regio.text
+    assert refused.status_code == refused_again.status_code == 400
+
+    await login_as("stelselbeheerder", display_name="Bea Beheer")
+    logged_in = (await client.get(PAGE, params={"zoek": "koppel"})).text
+
+    assert "Koppelpunt BV" in logged_in
+    assert "Bea Beheer" in logged_in
+    assert "/uitloggen" in logged_in
+    assert "/beheer/deelnemers" in logged_in
+    assert "/uitloggen" not in found
+    assert "/inloggen" in found

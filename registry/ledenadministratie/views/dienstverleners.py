@@ -2,30 +2,45 @@
 download, ``/dienstverleners.csv`` and ``/dienstverleners.json``, with the filters of the query string.
 
 The list is what the stelsel publishes; the API gives it too (``GET /api/v1/dienstverleners``).
+
+**Kept per worker.** The page as an anonymous visitor sees it, and the downloads, are kept as bytes in
+the worker's read cache (:mod:`registry.readcache`) for one version of the register, keyed on path and
+raw query string, and until the next 00:00 Europe/Amsterdam (the list is as of today). A page holds
+nothing of the request besides its path and query: the navigation of an anonymous visitor is the
+public one, its only form is a GET form without CSRF token, and the Content-Security-Policy has no
+nonce. A page for a logged-in user (their navigation, the logout form with its CSRF token) or with a
+flash message is rendered for that request alone; pages with errors are never kept. A download is
+kept only up to :data:`DOWNLOAD_CACHE_BYTES`; larger ones stream each time.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import msgspec
-from litestar import Request, get
+from litestar import MediaType, Request, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
-from litestar.response import Stream, Template
+from litestar.response import Stream
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.accounts.permissions import principal_of
 from registry.accounts.web import page_info, page_links
 from registry.api import PageRequest
-from registry.dependencies import AppClock, AppSettings, DbSession, Paging
+from registry.dependencies import AppClock, AppSettings, Paging
+from registry.directread import direct_reader
 from registry.errors import ValidationFailed
 from registry.ledenadministratie import schemas, services
 from registry.ledenadministratie.export import MEDIA_TYPES, csv_regels
-from registry.ledenadministratie.peildatum import Peildatum
+from registry.ledenadministratie.peildatum import Peildatum, day_start
 from registry.ledenadministratie.services.regios import regios_van_houders
+from registry.ledenadministratie.verklaringcheck import registered_verklaring_check
 from registry.ledenadministratie.views.formulieren import form_errors
-from registry.templating import page
+from registry.readcache import Entry, ReadCache, read_cache
+from registry.templating import FLASH_COOKIE, PageTemplate, page
 
 PUBLIC = {"public": True}
 ROL_OPTIONS = [("dienstverlener", "Dienstverlener"), ("gtk-beheerder", "GtK Beheerder")]
@@ -35,6 +50,8 @@ CSV_KOLOMMEN = (
 )  # fmt: skip
 
 STANDEN = {True: "geldig", False: "niet geldig", None: "onbekend"}
+DOWNLOAD_CACHE_BYTES = 4_000_000
+"""The largest download a worker keeps; a larger one is read again for each request."""
 
 Zoek = Annotated[str, QueryParameter(name="zoek", max_length=200)]
 Rol = Annotated[str, QueryParameter(name="rol", max_length=80)]
@@ -53,27 +70,37 @@ VRAAG = {"vraag": Provide(provide_vraag, sync_to_thread=False)}
 Vraag = NamedDependency[services.Dienstverlenervraag]
 
 
-@get("/dienstverleners", opt=PUBLIC, dependencies=VRAAG, include_in_schema=False)
-async def dienstverleners_page(
+def _today(now: datetime) -> tuple[Peildatum, datetime]:
+    """Today as peildatum, and the moment it ends (the next 00:00 Europe/Amsterdam)."""
+    vandaag = Peildatum.at(now)
+    return vandaag, day_start(vandaag.datum + timedelta(days=1))
+
+
+async def _taken(session: AsyncSession, cache: ReadCache) -> list[tuple[str, str]]:
+    async def load() -> list[tuple[str, str]]:
+        return await services.dienstverlening_taken(session)
+
+    taken: list[tuple[str, str]] = await cache.memo("dienstverlening_taken", load)
+    return taken
+
+
+async def _page(
     request: Request[Any, Any, Any],
-    db_session: DbSession,
-    clock: AppClock,
-    settings: AppSettings,
-    paging: Paging,
-    vraag: Vraag,
-) -> Template:
-    """Who can support a deelnemer in taking part in the stelsel, with what, and whom they support now."""
-    vandaag = Peildatum.at(clock.now())
+    session: AsyncSession,
+    cache: ReadCache,
+    vandaag: Peildatum,
+    base_url: str,
+    paging: PageRequest,
+    vraag: services.Dienstverlenervraag,
+) -> PageTemplate:
     errors: dict[str, list[str]] = {}
     try:
-        items, total = await services.list_dienstverleners(
-            db_session, vandaag, paging, vraag, base_url=settings.base_url
-        )
+        items, total = await services.list_dienstverleners(session, vandaag, paging, vraag, base_url=base_url)
     except ValidationFailed as exc:
         items, total, errors = [], 0, form_errors(exc)
-    taken = await services.dienstverlening_taken(db_session)
+    taken = await _taken(session, cache)
     filters = {"zoek": vraag.zoek, "rol": vraag.rol, "taak": vraag.taak, "regio": vraag.regio}
-    return page(
+    template = page(
         request,
         "ledenadministratie/dienstverleners.html",
         {
@@ -84,12 +111,58 @@ async def dienstverleners_page(
             "rollen": ROL_OPTIONS,
             "taken": taken,
             "teksten": dict(taken),
-            "regios": await regios_van_houders(db_session, services.DIENSTVERLENING_ROLLEN, vandaag.datum),
+            "regios": await regios_van_houders(session, services.DIENSTVERLENING_ROLLEN, vandaag.datum),
             "page": page_info(paging, total),
             "url_for_page": page_links(request),
         },
         status_code=400 if errors else 200,
     )
+    assert isinstance(template, PageTemplate)
+    return template
+
+
+def _key(kind: str, request: Request[Any, Any, Any]) -> tuple[Any, ...]:
+    """What a kept page or download is found by: the request target and, as for the API answers,
+    the verklaringen domain that judges the verklaringen on it."""
+    scope = request.scope
+    return (kind, scope["path"], scope["query_string"], id(registered_verklaring_check()))
+
+
+def _anonymous_without_flash(request: Request[Any, Any, Any]) -> bool:
+    """Whether the page holds nothing of this request besides its path and query string."""
+    return principal_of(request) is None and FLASH_COOKIE not in request.cookies
+
+
+@get("/dienstverleners", opt=PUBLIC, dependencies=VRAAG, include_in_schema=False)
+async def dienstverleners_page(
+    request: Request[Any, Any, Any],
+    clock: AppClock,
+    settings: AppSettings,
+    paging: Paging,
+    vraag: Vraag,
+) -> Response[Any]:
+    """Who can support a deelnemer in taking part in the stelsel, with what, and whom they support now."""
+    state = request.app.state
+    now = clock.now()
+    versie = await direct_reader(state).versie()
+    cache = read_cache(state).at(versie)
+    vandaag, tot = _today(now)
+    cacheable = _anonymous_without_flash(request)
+    key = _key("page", request)
+    if cacheable and (entry := cache.get(key, now)) is not None:
+        return Response(entry.parts[0], media_type=MediaType.HTML)
+    async with state.db_sessionmaker() as session:
+        template = await _page(request, session, cache, vandaag, settings.base_url, paging, vraag)
+    if not cacheable:
+        return template
+    engine = request.app.template_engine
+    assert engine is not None
+    assert template.template_name is not None
+    body = engine.get_template(template.template_name).render(**template.create_template_context(request))
+    encoded = body.encode(template.encoding)
+    if template.status_code == 200:
+        cache.put(versie, key, Entry(parts=(encoded,), headers={}, vanaf=now, tot=tot))
+    return Response(encoded, media_type=MediaType.HTML, status_code=template.status_code or 200)
 
 
 def _csv_cells(item: schemas.Dienstverlener) -> list[object]:
@@ -121,9 +194,17 @@ async def _download(
     formaat: str,
     base_url: str,
     clock: AppClock,
-) -> Stream:
-    factory = request.app.state.db_sessionmaker
-    vandaag = Peildatum.at(clock.now())
+) -> Response[Any]:
+    state = request.app.state
+    factory = state.db_sessionmaker
+    now = clock.now()
+    versie = await direct_reader(state).versie()
+    cache = read_cache(state).at(versie)
+    vandaag, tot = _today(now)
+    headers = {"Content-Disposition": f'attachment; filename="dienstverleners.{formaat}"'}
+    key = _key("download", request)
+    if (entry := cache.get(key, now)) is not None:
+        return Response(entry.parts[0], media_type=MEDIA_TYPES[formaat], headers=headers)
     async with factory() as session:  # refuse bad filters before the download starts
         await services.list_dienstverleners(session, vandaag, PageRequest(page=1, page_size=1), vraag)
 
@@ -142,11 +223,22 @@ async def _download(
             if formaat == "json":
                 yield b"[]\n" if separator == b"[\n" else b"\n]\n"
 
-    return Stream(
-        chunks(),
-        media_type=MEDIA_TYPES[formaat],
-        headers={"Content-Disposition": f'attachment; filename="dienstverleners.{formaat}"'},
-    )
+    async def kept() -> AsyncIterator[bytes]:
+        """The chunks, and the whole body kept once it is complete and small enough."""
+        parts: list[bytes] | None = []
+        size = 0
+        async for chunk in chunks():
+            if parts is not None:
+                size += len(chunk)
+                if size <= DOWNLOAD_CACHE_BYTES:
+                    parts.append(chunk)
+                else:
+                    parts = None
+            yield chunk
+        if parts is not None:
+            cache.put(versie, key, Entry(parts=(b"".join(parts),), headers={}, vanaf=now, tot=tot))
+
+    return Stream(kept(), media_type=MEDIA_TYPES[formaat], headers=headers)
 
 
 @get("/dienstverleners.csv", opt=PUBLIC, dependencies=VRAAG, include_in_schema=False)
@@ -155,7 +247,7 @@ async def dienstverleners_csv(
     clock: AppClock,
     settings: AppSettings,
     vraag: Vraag,
-) -> Stream:
+) -> Response[Any]:
     return await _download(request, vraag, "csv", settings.base_url, clock)
 
 
@@ -165,7 +257,7 @@ async def dienstverleners_json(
     clock: AppClock,
     settings: AppSettings,
     vraag: Vraag,
-) -> Stream:
+) -> Response[Any]:
     return await _download(request, vraag, "json", settings.base_url, clock)
 
 
