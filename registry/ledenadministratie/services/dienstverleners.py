@@ -17,6 +17,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import ColumnElement, Select, Text, cast, exists, func, or_, select
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from registry.api import PageRequest
+from registry.directread import session_snapshot
 from registry.errors import InvalidParam, ValidationFailed
 from registry.ledenadministratie import schemas
 from registry.ledenadministratie.catalogus import DIENSTVERLENER, CatalogusOntbreekt, catalogus_rol
@@ -39,9 +41,6 @@ from registry.ledenadministratie.services.lookup import (
     RolNamen,
     actieve_houders,
     adres_of,
-    identificaties_of,
-    load_context,
-    ondersteuning_schema,
     registered,
     rolvervulling_schema,
 )
@@ -146,14 +145,24 @@ async def verklaringstand(
 ) -> schemas.Verklaringstand | None:
     if rolvervulling.basis_soort != "verklaring":
         return None
-    nummer = rolvervulling.basis_referentie
+    return await _verklaringstand(
+        session, deelnemer, rolvervulling.rol_code, rolvervulling.basis_referentie, peildatum, base_url
+    )
+
+
+async def _verklaringstand(
+    session: AsyncSession,
+    deelnemer: Deelnemer,
+    rol_code: str,
+    nummer: str,
+    peildatum: Peildatum,
+    base_url: str,
+) -> schemas.Verklaringstand:
     check = registered_verklaring_check()
     geldig: bool | None = None
     toelichting: str | None = "Verklaringen kunnen nu niet worden gecontroleerd."
     if check is not None:
-        oordeel = await check(
-            session, Verklaringvraag.over(nummer, deelnemer, rolvervulling.rol_code, peildatum.datum)
-        )
+        oordeel = await check(session, Verklaringvraag.over(nummer, deelnemer, rol_code, peildatum.datum))
         geldig, toelichting = oordeel.geldig, oordeel.reden
     return schemas.Verklaringstand(
         nummer=nummer,
@@ -163,46 +172,98 @@ async def verklaringstand(
     )
 
 
+# Plain statements for what a page of the list shows of each dienstverlener: a page names hundreds of
+# supported deelnemers, which as ORM objects (each with its identificaties and contactpersonen) cost
+# far more than the few columns shown.
+_ROLLEN = (
+    "SELECT deelnemer_id, rol_code, geldig_van, geldig_tot, basis_soort, basis_referentie "
+    "FROM rolvervulling WHERE deelnemer_id IN ({ids}) AND rol_code IN ({rollen}) "
+    "AND geldig_van <= ? AND (geldig_tot IS NULL OR geldig_tot > ?) ORDER BY rol_code"
+)
+_RELATIES = (
+    "SELECT r.id, r.dienstverlener_id, r.deelnemer_id, r.taken, r.geldig_van, r.geldig_tot, r.status, "
+    "d.naam FROM ondersteuningsrelatie r JOIN deelnemer d ON d.id = r.deelnemer_id "
+    "WHERE r.dienstverlener_id IN ({ids}) AND r.geldig_van <= ? "
+    "AND (r.geldig_tot IS NULL OR r.geldig_tot > ?) ORDER BY r.geldig_van, r.id"
+)
+_IDENTIFICATIES = (
+    "SELECT deelnemer_id, soort, waarde FROM deelnemer_identificatie WHERE deelnemer_id IN ({ids}) "
+    "ORDER BY deelnemer_id, soort, waarde"
+)
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join("?" * count)
+
+
 async def _entries(
     session: AsyncSession, deelnemers: Sequence[Deelnemer], peildatum: Peildatum, base_url: str
 ) -> list[schemas.Dienstverlener]:
-    ids = [d.id for d in deelnemers]
-    rollen: dict[uuid.UUID, list[Rolvervulling]] = defaultdict(list)
-    for rolvervulling in await session.scalars(
-        select(Rolvervulling)
-        .where(
-            Rolvervulling.deelnemer_id.in_(ids),
-            Rolvervulling.rol_code.in_(DIENSTVERLENING_ROLLEN),
-            covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, peildatum.datum),
-        )
-        .order_by(Rolvervulling.rol_code)
+    if not deelnemers:
+        return []
+    snap = session_snapshot(session)
+    ids = [snap.uuid_param(d.id) for d in deelnemers]
+    datum = snap.date_param(peildatum.datum)
+    rollen: dict[uuid.UUID, list[Sequence[Any]]] = defaultdict(list)
+    statement = _ROLLEN.format(ids=_placeholders(len(ids)), rollen=_placeholders(len(DIENSTVERLENING_ROLLEN)))
+    for row in await snap.rows(statement, *ids, *DIENSTVERLENING_ROLLEN, datum, datum):
+        rollen[snap.uuid(row[0])].append(row)
+    relaties: dict[uuid.UUID, list[tuple[Sequence[Any], uuid.UUID]]] = defaultdict(list)
+    namen = {d.id: d.naam for d in deelnemers}
+    for row in await snap.rows(_RELATIES.format(ids=_placeholders(len(ids))), *ids, datum, datum):
+        ondersteund = snap.uuid(row[2])
+        namen[ondersteund] = row[7]
+        relaties[snap.uuid(row[1])].append((row, ondersteund))
+    identificaties: dict[uuid.UUID, list[schemas.Identificatie]] = defaultdict(list)
+    named = [snap.uuid_param(i) for i in namen]
+    for partij_id, soort, waarde in await snap.rows(
+        _IDENTIFICATIES.format(ids=_placeholders(len(named))), *named
     ):
-        rollen[rolvervulling.deelnemer_id].append(rolvervulling)
-    context = await load_context(session, deelnemers, peildatum, volledig=False)
-    namen = RolNamen(session)
+        identificaties[snap.uuid(partij_id)].append(
+            schemas.Identificatie(soort=soort, waarde=waarde, tekst=f"{soort}:{waarde}")
+        )
+
+    def partij(partij_id: uuid.UUID) -> schemas.Partij:
+        return schemas.Partij(id=partij_id, naam=namen[partij_id], identificaties=identificaties[partij_id])
+
+    rolnamen = RolNamen(session)
     result = []
     for deelnemer in deelnemers:
-        relaties = [r for r in context.relaties if r.dienstverlener_id == deelnemer.id]
         eigen = rollen[deelnemer.id]
+        zelf = partij(deelnemer.id)
+        ondersteunt = [
+            schemas.Ondersteuning(
+                id=snap.uuid(r[0]),
+                dienstverlener=zelf,
+                deelnemer=partij(ondersteund),
+                taken=list(snap.json(r[3])),
+                geldig_van=snap.date(r[4]),
+                geldig_tot=None if r[5] is None else snap.date(r[5]),
+                status=r[6],
+            )
+            for r, ondersteund in relaties[deelnemer.id]
+        ]
         result.append(
             schemas.Dienstverlener(
                 id=deelnemer.id,
                 naam=deelnemer.naam,
-                identificaties=identificaties_of(deelnemer),
+                identificaties=zelf.identificaties,
                 website=deelnemer.website,
                 regio=deelnemer.regio,
-                dienstverlener_sinds=min(r.geldig_van for r in eigen),
-                taken=sorted({code for r in relaties for code in r.taken}),
-                ondersteunt=[ondersteuning_schema(r, context.partijen) for r in relaties],
+                dienstverlener_sinds=min(snap.date(r[2]) for r in eigen),
+                taken=sorted({code for o in ondersteunt for code in o.taken}),
+                ondersteunt=ondersteunt,
                 adres=adres_of(deelnemer),
                 rollen=[
                     schemas.Dienstverleningsrol(
-                        code=r.rol_code,
-                        naam=await namen.naam(r.rol_code),
-                        geldig_van=r.geldig_van,
-                        geldig_tot=r.geldig_tot,
-                        basis=schemas.Basis(soort=r.basis_soort, referentie=r.basis_referentie),
-                        verklaring=await verklaringstand(session, deelnemer, r, peildatum, base_url),
+                        code=r[1],
+                        naam=await rolnamen.naam(r[1]),
+                        geldig_van=snap.date(r[2]),
+                        geldig_tot=None if r[3] is None else snap.date(r[3]),
+                        basis=schemas.Basis(soort=r[4], referentie=r[5]),
+                        verklaring=None
+                        if r[4] != "verklaring"
+                        else await _verklaringstand(session, deelnemer, r[1], r[5], peildatum, base_url),
                     )
                     for r in eigen
                 ],
