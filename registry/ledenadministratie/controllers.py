@@ -107,6 +107,10 @@ class LookupController(Controller):
                     bron.snap, identificatie or "", moment, await bron.catalogus()
                 )
                 items, total = found[paging.offset : paging.offset + paging.page_size], len(found)
+            elif vraag.alleen_zoek() and not volledig:
+                items, total = await directe_lookup.gezocht(
+                    bron.snap, zoek or "", moment, await bron.catalogus(), paging
+                )
             else:
                 items, total = await services.search_deelnemers(
                     await bron.session(), vraag, moment, paging, volledig=volledig

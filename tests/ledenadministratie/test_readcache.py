@@ -237,3 +237,26 @@ async def test_filters_are_kept_apart_and_a_logged_in_user_gets_their_own_page(
     assert "/beheer/deelnemers" in logged_in
     assert "/uitloggen" not in found
     assert "/inloggen" in found
+
+
+async def test_the_direct_search_answers_as_the_orm_does(
+    db: AsyncSession, koppelpunt: Deelnemer, make_deelnemer: DeelnemerFactory
+) -> None:
+    from registry.api import PageRequest
+
+    await make_deelnemer("Koppeling Zorg", kvk="90000002")
+    await make_deelnemer("De Koppelaar 100% _zeker_", kvk="90000003")
+    moment = Peildatum.at(NOW)
+    catalogus = await catalogusstand(db)
+    for zoek, paging in [
+        ("koppel", PageRequest(page=1, page_size=20)),
+        ("KOPPEL", PageRequest(page=2, page_size=1)),
+        ("90000002", PageRequest(page=1, page_size=20)),
+        ("kvk:90000003", PageRequest(page=1, page_size=20)),
+        ("100%", PageRequest(page=1, page_size=20)),
+        ("_z", PageRequest(page=1, page_size=20)),
+        ("niemand", PageRequest(page=1, page_size=20)),
+    ]:
+        direct = await directe_lookup.gezocht(session_snapshot(db), zoek, moment, catalogus, paging)
+        orm = await services.search_deelnemers(db, services.Zoekvraag(zoek=zoek), moment, paging)
+        assert direct == orm, zoek

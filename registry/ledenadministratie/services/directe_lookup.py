@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from registry.directread import Snapshot
+from registry.api import PageRequest
+from registry.directread import Snapshot, SqliteSnapshot
 from registry.errors import InvalidParam, NotFound, ValidationFailed
 from registry.ledenadministratie import schemas
 from registry.ledenadministratie.catalogus import Catalogusstand
 from registry.ledenadministratie.identifiers import Identificatie, InvalidIdentificatie, parse_identificatie
+from registry.ledenadministratie.naam import fold
 from registry.ledenadministratie.peildatum import Peildatum
 
 _DEELNEMER = (
@@ -202,6 +204,64 @@ async def met_identificatie(
         return [await deelnemer(snap, Verwijzing(identificatie=identificatie), peildatum, catalogus)]
     except NotFound:
         return []
+
+
+# --- searching by name or number ------------------------------------------------------------------------
+
+_GEZOCHT = (
+    "FROM deelnemer d JOIN deelnemer_statusperiode s ON s.deelnemer_id = d.id "
+    "AND s.geldig_van <= ? AND (s.geldig_tot IS NULL OR s.geldig_tot > ?) WHERE d.id IN ({ids})"
+)
+_TERM_SQLITE = "SELECT deelnemer_id FROM deelnemer_zoekterm WHERE term >= ? AND term < ?"
+_TERM_LIKE = "SELECT deelnemer_id FROM deelnemer_zoekterm WHERE term LIKE ? ESCAPE '\\'"
+_NUMMER = "SELECT deelnemer_id FROM deelnemer_identificatie WHERE waarde = ?"
+
+
+def _zoekvoorwaarde(snap: Snapshot, text: str) -> tuple[str, list[Any]]:
+    """The ids a search text finds, as :func:`.queries.gezocht` has them: the start of the name or of
+    a word in it, or the number of an identificatie; refused when it holds neither."""
+    folded = fold(text)
+    nummer = text.partition(":")[2] if ":" in text else text
+    number = "".join(teken for teken in nummer if teken.isalnum()).upper()
+    parts: list[str] = []
+    params: list[Any] = []
+    if folded:
+        if isinstance(snap, SqliteSnapshot):
+            parts.append(_TERM_SQLITE)
+            params += [folded, folded[:-1] + chr(ord(folded[-1]) + 1)]
+        else:
+            escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            parts.append(_TERM_LIKE)
+            params.append(escaped + "%")
+    if number:
+        parts.append(_NUMMER)
+        params.append(number)
+    if not parts:
+        raise ValidationFailed([InvalidParam("zoek", "Zoek op (het begin van) een naam of op een nummer.")])
+    return " UNION ".join(parts), params
+
+
+async def gezocht(
+    snap: Snapshot, text: str, peildatum: Peildatum, catalogus: Catalogusstand, paging: PageRequest
+) -> tuple[list[schemas.Deelnemer], int]:
+    """The public answer to ``?zoek=``: the deelnemers registered on the peildatum that the text finds,
+    by name, a page of them and how many there are (as :func:`.lookup.search_deelnemers` answers)."""
+    ids, params = _zoekvoorwaarde(snap, text.strip())
+    moment = snap.moment_param(peildatum.moment)
+    bron = _GEZOCHT.format(ids=ids)
+    [(total,)] = await snap.rows("SELECT count(*) " + bron, moment, moment, *params)
+    if not total or paging.offset >= total:
+        return [], int(total)
+    rows = await snap.rows(
+        f"SELECT d.id {bron} ORDER BY d.zoeknaam, d.id LIMIT ? OFFSET ?",
+        moment,
+        moment,
+        *params,
+        paging.page_size,
+        paging.offset,
+    )
+    items = [await deelnemer(snap, Verwijzing(id=snap.uuid(row[0])), peildatum, catalogus) for row in rows]
+    return items, int(total)
 
 
 # --- the rolcheck ----------------------------------------------------------------------------------------

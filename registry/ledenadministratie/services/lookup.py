@@ -331,6 +331,11 @@ class Zoekvraag:
     soort: str | None = None
     regio: str | None = None
 
+    def alleen_zoek(self) -> bool:
+        """Whether ``zoek`` is the only filter given (the search by name or number)."""
+        others = (self.identificatie, self.rol, self.status, self.soort, self.regio)
+        return bool((self.zoek or "").strip()) and not any((text or "").strip() for text in others)
+
     def alleen_identificatie(self) -> bool:
         """Whether ``identificatie`` is the only filter given (the lookup of one deelnemer)."""
         others = (self.zoek, self.rol, self.status, self.soort, self.regio)
