@@ -1,9 +1,20 @@
 """Demo data of the verklaringen: the process in every state, run through the real services.
 
-- the demo deelnemer (KvK 90000001, already a dienstverlener in the demo register) has an afgegeven
-  verklaring for the role GtK Beheerder, signed by the demo contact person;
-- three more organisations hold a dienstverlener verklaring that is ingetrokken, geschorst, and
-  verlopen (issued more than two years ago);
+Every rolvervulling of the demo that rests on a verklaring rests on one issued here, through
+aanmelding, toewijzing, intake, besluit, both signatures and afgifte, at dates in the past (a
+:class:`FixedClock` per step):
+
+- the four dienstverleners of the demo register (``DIENSTVERLENERS`` of
+  :mod:`registry.ledenadministratie.demo`, aangemeld there) get their dienstverlener verklaring,
+  which makes them actief and grants the role; two were issued more than a year ago, one was
+  geschorst and hersteld since, one is renewed (the renewal is issued and holds from the day the
+  first one ends), and after each afgifte the dienstverlener starts supporting deelnemers
+  (``ondersteun_deelnemers`` of that module);
+- the demo deelnemer (KvK 90000001) also holds a verklaring for the role GtK Beheerder, signed by the
+  demo contact person, and another dienstverlener has one for that role waiting for its signature;
+- three more organisations hold a dienstverlener verklaring that is ingetrokken (so they no longer
+  hold the role, and the deelnemers they supported were told the relations end), geschorst, and
+  verlopen (issued more than two years ago: they held the role last year, not today);
 - one aanmelding is in intake (a concept intake, half answered) and one was afgewezen.
 
 The people are the demo accounts (stelselbeheerder, casemanager, contact person; made here if the
@@ -16,7 +27,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,17 +40,24 @@ from registry.audit.services import Actor
 from registry.clock import Clock, FixedClock
 from registry.demo import DemoContext
 from registry.errors import NotFound
-from registry.ledenadministratie.models import DeelnemerIdentificatie
+from registry.ledenadministratie.demo import DIENSTVERLENERS, ondersteun_deelnemers
+from registry.ledenadministratie.models import Deelnemer, DeelnemerIdentificatie
+from registry.ledenadministratie.schemas import Beeindiging
+from registry.ledenadministratie.services import end_ondersteuningsrelatie
 from registry.signing import KeyRing, Signer
 from registry.signing.errors import SigningError
 from verklaringen import schemas
-from verklaringen.models import Verklaring
+from verklaringen.models import Aanmelding, Verklaring
 from verklaringen.pdf import PdfRenderer, WeasyPrintRenderer
 from verklaringen.services import aanmeldingen, afgifte, besluiten, intakes, levenscyclus
-from verklaringen.services.queries import find_verklaring
+from verklaringen.services.queries import find_verklaring, today_of
 
 ACTOR = Actor.system("demo")
 _DEMO_USERS = {role: (email, naam) for email, naam, role in DEMO_USERS}
+AANMELDING_VOOR_AFGIFTE = timedelta(days=21)
+"""How long before its afgifte an organisation applied (and was assigned a casemanager)."""
+BESLUIT_VOOR_AFGIFTE = timedelta(days=7)
+"""How long before its afgifte the intake was done and the besluit taken (the first day it holds)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +85,10 @@ ORGANISATIES = {
 }
 
 
+def _om(moment: datetime) -> Clock:
+    return FixedClock(moment)
+
+
 @dataclass
 class _Demo:
     session: AsyncSession
@@ -77,6 +99,8 @@ class _Demo:
     beheerder: Principal
     casemanager: Principal
     clock: Clock
+    relaties: int = 0
+    """How many ondersteuningsrelaties the demo dienstverleners entered into."""
 
     def invoer(self, organisatie: _Organisatie, rol: str) -> schemas.AanmeldingInvoer:
         return schemas.AanmeldingInvoer(
@@ -88,22 +112,29 @@ class _Demo:
             motivatie="Wij ondersteunen gemeenten en zorgaanbieders bij hun aansluiting op het stelsel.",
         )
 
-    async def tot_intake(self, invoer: schemas.AanmeldingInvoer, clock: Clock) -> tuple[str, schemas.Intake]:
+    async def aanmelding(self, invoer: schemas.AanmeldingInvoer, clock: Clock) -> str:
+        """The organisation applies; the stelselbeheerder assigns the demo casemanager."""
         ontvangen = await aanmeldingen.dien_in(
             self.session, invoer, actor=Actor.anonymous("aanmeldformulier"), clock=clock, secret=self.secret
         )
-        await aanmeldingen.wijs_toe(
-            self.session, ontvangen.referentie, uuid.UUID(self.casemanager.id), actor=ACTOR, clock=clock
-        )
-        intake = await intakes.start_intake(
-            self.session, ontvangen.referentie, principal=self.casemanager, clock=clock
-        )
-        return ontvangen.referentie, intake
+        await self.toewijzen(ontvangen.referentie, clock)
+        return ontvangen.referentie
 
-    async def afgegeven(
-        self, invoer: schemas.AanmeldingInvoer, contact: Principal | None, clock: Clock
-    ) -> str:
-        referentie, intake = await self.tot_intake(invoer, clock)
+    async def toewijzen(self, referentie: str, clock: Clock) -> None:
+        await aanmeldingen.wijs_toe(
+            self.session, referentie, uuid.UUID(self.casemanager.id), actor=ACTOR, clock=clock
+        )
+
+    async def tot_intake(self, invoer: schemas.AanmeldingInvoer, clock: Clock) -> tuple[str, schemas.Intake]:
+        referentie = await self.aanmelding(invoer, clock)
+        intake = await intakes.start_intake(self.session, referentie, principal=self.casemanager, clock=clock)
+        return referentie, intake
+
+    async def toegekend(self, referentie: str, clock: Clock) -> str:
+        """Intake (every duty answered), proposal and besluit ``toekennen``: the verklaring is prepared
+        and waits for the signatures. Returns its number."""
+        cm = self.casemanager
+        intake = await intakes.start_intake(self.session, referentie, principal=cm, clock=clock)
         antwoorden = [
             schemas.IntakeantwoordInvoer(
                 duty_code=a.duty_code,
@@ -113,7 +144,6 @@ class _Demo:
             )
             for index, a in enumerate(intake.antwoorden)
         ]
-        cm = self.casemanager
         await intakes.bewaar_intake(
             self.session, intake.id, schemas.IntakeInvoer(antwoorden=antwoorden), principal=cm, clock=clock
         )
@@ -137,40 +167,96 @@ class _Demo:
             clock=clock,
         )
         assert besluit.verklaring is not None
-        verklaring = await find_verklaring(self.session, besluit.verklaring)
+        return besluit.verklaring
+
+    async def afgegeven(
+        self, referentie: str, contact: Principal | None, moment: datetime
+    ) -> schemas.Verklaring:
+        """From an assigned aanmelding to an issued verklaring: intake and besluit a week before
+        ``moment``, the deelnemer's signature an hour before, the afgifte at ``moment``."""
+        nummer = await self.toegekend(referentie, _om(moment - BESLUIT_VOOR_AFGIFTE))
+        verklaring = await find_verklaring(self.session, nummer)
         if contact is None:
-            contact = await self.contact(invoer, verklaring.deelnemer_id)
+            contact = await self.contact(verklaring)
         await afgifte.onderteken_als_deelnemer(
             self.session,
-            verklaring.nummer,
+            nummer,
             akkoord=True,
             document_hash=verklaring.inhoud_hash,
             principal=contact,
-            clock=clock,
+            clock=_om(moment - timedelta(hours=1)),
         )
-        await afgifte.geef_af(
+        return await afgifte.geef_af(
             self.session,
-            verklaring.nummer,
+            nummer,
             document_hash=verklaring.inhoud_hash,
             principal=self.beheerder,
-            clock=FixedClock(clock.now() + timedelta(hours=1)),
+            clock=_om(moment),
             signer=self.signer,
             base_url=self.base_url,
             renderer=self.renderer,
         )
-        return verklaring.nummer
 
-    async def contact(self, invoer: schemas.AanmeldingInvoer, deelnemer_id: uuid.UUID) -> Principal:
-        email = invoer.contactpersoon.email
-        user = await self.session.scalar(select(User).where(User.email == email))
+    async def aangevraagd_en_afgegeven(
+        self, invoer: schemas.AanmeldingInvoer, contact: Principal | None, moment: datetime
+    ) -> schemas.Verklaring:
+        referentie = await self.aanmelding(invoer, _om(moment - AANMELDING_VOOR_AFGIFTE))
+        return await self.afgegeven(referentie, contact, moment)
+
+    def dagen_geleden(self, dagen: int) -> datetime:
+        return self.clock.now() - timedelta(days=dagen)
+
+    async def vernieuwd(self, nummer: str, *, aangevraagd: int, afgegeven: int) -> schemas.Verklaring:
+        """The renewal of verklaring ``nummer``: applied for ``aangevraagd`` days ago, issued
+        ``afgegeven`` days ago."""
+        clock = _om(self.dagen_geleden(aangevraagd))
+        vernieuwing = await levenscyclus.vernieuw(self.session, nummer, principal=self.beheerder, clock=clock)
+        await self.toewijzen(vernieuwing.referentie, clock)
+        return await self.afgegeven(vernieuwing.referentie, None, self.dagen_geleden(afgegeven))
+
+    async def ondersteunt(self, verklaring: schemas.Verklaring, tot: date | None = None) -> list[uuid.UUID]:
+        """The dienstverlener starts supporting deelnemers after its afgifte (until ``tot``: today)."""
+        afgegeven_op = verklaring.afgegeven_op or self.clock.now()
+        ids = await ondersteun_deelnemers(
+            self.session,
+            verklaring.deelnemer.id,
+            vanaf=today_of(afgegeven_op),
+            tot=tot or today_of(self.clock.now()),
+        )
+        self.relaties += len(ids)
+        return ids
+
+    async def schors(self, nummer: str, reden: str, dagen_geleden: int) -> None:
+        await levenscyclus.schors(
+            self.session, nummer, reden, principal=self.beheerder,
+            clock=_om(self.dagen_geleden(dagen_geleden)), base_url=self.base_url,
+        )  # fmt: skip
+
+    async def herstel(self, nummer: str, reden: str, dagen_geleden: int) -> None:
+        await levenscyclus.herstel(
+            self.session, nummer, reden, principal=self.beheerder,
+            clock=_om(self.dagen_geleden(dagen_geleden)), base_url=self.base_url,
+        )  # fmt: skip
+
+    async def trek_in(self, nummer: str, reden: str, dagen_geleden: int) -> None:
+        await levenscyclus.trek_in(
+            self.session, nummer, reden, principal=self.beheerder,
+            clock=_om(self.dagen_geleden(dagen_geleden)), base_url=self.base_url,
+        )  # fmt: skip
+
+    async def contact(self, verklaring: Verklaring) -> Principal:
+        """The account of the contact person named in the aanmelding; made when it is not there."""
+        aanmelding = await self.session.get(Aanmelding, verklaring.aanmelding_id)
+        assert aanmelding is not None
+        user = await _user(self.session, aanmelding.contact_email)
         if user is None:
             user = await create_user(
                 self.session,
-                email=email,
-                display_name=invoer.contactpersoon.naam,
+                email=aanmelding.contact_email,
+                display_name=aanmelding.contact_naam,
                 role="deelnemer-contact",
                 password=DEMO_PASSWORD,
-                deelnemer_id=deelnemer_id,
+                deelnemer_id=verklaring.deelnemer_id,
                 actor=ACTOR,
                 clock=self.clock,
             )
@@ -211,6 +297,19 @@ async def _demo_user(session: AsyncSession, role: AccountRole, clock: Clock) -> 
     )
 
 
+async def _demo_dienstverlener(session: AsyncSession, kvk: str) -> _Organisatie | None:
+    """A dienstverlener of the demo register as it applies: its name, KvK-nummer and first contact."""
+    deelnemer = await session.scalar(
+        select(Deelnemer)
+        .join(DeelnemerIdentificatie)
+        .where(DeelnemerIdentificatie.soort == "kvk", DeelnemerIdentificatie.waarde == kvk)
+    )
+    if deelnemer is None or not deelnemer.contactpersonen:
+        return None
+    contact = deelnemer.contactpersonen[0]
+    return _Organisatie(deelnemer.naam, kvk, contact.naam, contact.email)
+
+
 async def load_demo_verklaringen(
     session: AsyncSession,
     *,
@@ -228,6 +327,9 @@ async def load_demo_verklaringen(
     contact = await _demo_user(session, AccountRole.DEELNEMER_CONTACT, clock)
     if beheerder is None or casemanager is None or contact is None or contact.deelnemer_id is None:
         return [f"verklaringen: skipped, there is no demo deelnemer with KvK {DEMO_DEELNEMER_KVK} yet"]
+    dienstverleners = [await _demo_dienstverlener(session, d.kvk) for d in DIENSTVERLENERS]
+    if None in dienstverleners:
+        return ["verklaringen: skipped, the dienstverleners of the demo register are not there"]
     try:
         signer = keyring.active_signer()
     except SigningError:
@@ -242,66 +344,90 @@ async def load_demo_verklaringen(
         principal_for_user(casemanager),
         clock,
     )
-    now = clock.now()
     try:
-        geldig = await demo.afgegeven(
-            demo.invoer(
-                _Organisatie(
-                    "Koppelpunt Dienstverlening B.V.", "90000001", contact.display_name, contact.email
-                ),
-                "gtk-beheerder",
-            ),
-            principal_for_user(contact),
-            FixedClock(now - timedelta(days=30)),
+        return await _verhaal(
+            demo, [d for d in dienstverleners if d is not None], principal_for_user(contact)
         )
-        verlopen = await demo.afgegeven(
-            demo.invoer(ORGANISATIES["verlopen"], "dienstverlener"),
-            None,
-            FixedClock(now - timedelta(days=800)),
-        )
-        ingetrokken = await demo.afgegeven(
-            demo.invoer(ORGANISATIES["ingetrokken"], "dienstverlener"),
-            None,
-            FixedClock(now - timedelta(days=200)),
-        )
-        await levenscyclus.trek_in(
-            session,
-            ingetrokken,
-            "De organisatie voldoet niet meer aan de verplichte taken.",
-            principal=demo.beheerder,
-            clock=FixedClock(now - timedelta(days=20)),
-            base_url=base_url,
-        )
-        geschorst = await demo.afgegeven(
-            demo.invoer(ORGANISATIES["geschorst"], "dienstverlener"),
-            None,
-            FixedClock(now - timedelta(days=100)),
-        )
-        await levenscyclus.schors(
-            session,
-            geschorst,
-            "Beveiligingsincident in onderzoek.",
-            principal=demo.beheerder,
-            clock=FixedClock(now - timedelta(days=5)),
-            base_url=base_url,
-        )
-        referentie, intake = await demo.tot_intake(
-            demo.invoer(ORGANISATIES["intake"], "dienstverlener"), FixedClock(now - timedelta(days=3))
-        )
-        half = [
-            schemas.IntakeantwoordInvoer(duty_code=a.duty_code, ondersteund="ja", toelichting="Besproken.")
-            for a in intake.antwoorden[: len(intake.antwoorden) // 2]
-        ]
-        await intakes.bewaar_intake(
-            session, intake.id, schemas.IntakeInvoer(antwoorden=half), principal=demo.casemanager, clock=clock
-        )
-        afgewezen = await _afgewezen(demo, FixedClock(now - timedelta(days=10)))
     except NotFound as exc:
         return [f"verklaringen: skipped, {exc.detail}"]
+
+
+async def _verhaal(demo: _Demo, dienstverleners: list[_Organisatie], contact: Principal) -> list[str]:
+    """The demo's verklaringen from the first afgifte to today, in the order things happened, so
+    that the numbers of aanmeldingen and verklaringen run with their dates."""
+    koppelpunt, ketenlink, servicecentrum, samenwerkdata = dienstverleners
+    dv, gtk = "dienstverlener", "gtk-beheerder"
+    verlopen = await demo.aangevraagd_en_afgegeven(
+        demo.invoer(ORGANISATIES["verlopen"], dv), None, demo.dagen_geleden(800)
+    )
+    eerste = await demo.aangevraagd_en_afgegeven(
+        demo.invoer(servicecentrum, dv), None, demo.dagen_geleden(660)
+    )
+    await demo.ondersteunt(eerste)
+    geldig = await demo.aangevraagd_en_afgegeven(
+        demo.invoer(koppelpunt, dv), contact, demo.dagen_geleden(420)
+    )
+    await demo.ondersteunt(geldig)
+    hersteld = await demo.aangevraagd_en_afgegeven(demo.invoer(ketenlink, dv), None, demo.dagen_geleden(380))
+    await demo.ondersteunt(hersteld)
+    ingetrokken = await demo.aangevraagd_en_afgegeven(
+        demo.invoer(ORGANISATIES["ingetrokken"], dv), None, demo.dagen_geleden(200)
+    )
+    intrekking = demo.dagen_geleden(20)
+    ondersteund = await demo.ondersteunt(ingetrokken, tot=today_of(intrekking))
+    await demo.schors(hersteld.nummer, "Bij een penetratietest is een kwetsbaarheid gevonden.", 150)
+    await demo.herstel(hersteld.nummer, "De kwetsbaarheid is verholpen; een hertest bevestigt dat.", 120)
+    geschorst = await demo.aangevraagd_en_afgegeven(
+        demo.invoer(ORGANISATIES["geschorst"], dv), None, demo.dagen_geleden(100)
+    )
+    await demo.ondersteunt(geschorst, tot=today_of(demo.dagen_geleden(5)))
+    nieuw = await demo.aangevraagd_en_afgegeven(demo.invoer(samenwerkdata, dv), None, demo.dagen_geleden(90))
+    await demo.ondersteunt(nieuw)
+    beheer = await demo.aangevraagd_en_afgegeven(
+        demo.invoer(koppelpunt, gtk), contact, demo.dagen_geleden(30)
+    )
+    # The servicecentrum renews before its verklaring ends; the renewal holds from that day on.
+    opvolger = await demo.vernieuwd(eerste.nummer, aangevraagd=46, afgegeven=25)
+    await demo.trek_in(ingetrokken.nummer, "De organisatie voldoet niet meer aan de verplichte taken.", 20)
+    for relatie in ondersteund:
+        await end_ondersteuningsrelatie(
+            demo.session,
+            relatie,
+            Beeindiging(einddatum=today_of(intrekking), reden=f"Verklaring {ingetrokken.nummer} ingetrokken"),
+            actor=ACTOR,
+            clock=_om(intrekking),
+        )
+    wacht = await demo.aanmelding(demo.invoer(samenwerkdata, gtk), _om(demo.dagen_geleden(16)))
+    afgewezen = await _afgewezen(demo, _om(demo.dagen_geleden(10)))
+    await demo.schors(geschorst.nummer, "Beveiligingsincident in onderzoek.", 5)
+    referentie = await _in_intake(demo, demo.dagen_geleden(3))
+    # Samenwerkdata's verklaring as GtK Beheerder is toegekend and waits for its contact person.
+    te_ondertekenen = await demo.toegekend(wacht, _om(demo.dagen_geleden(2)))
     return [
-        f"verklaringen: {geldig} geldig (KvK 90000001), {verlopen} verlopen, {ingetrokken} ingetrokken, "
-        f"{geschorst} geschorst; aanmelding {referentie} in intake, {afgewezen} afgewezen"
+        f"verklaringen: {geldig.nummer} geldig (KvK {DEMO_DEELNEMER_KVK}; {beheer.nummer} as GtK Beheerder), "
+        f"{hersteld.nummer} geschorst and hersteld, {eerste.nummer} renewed by {opvolger.nummer}, "
+        f"{nieuw.nummer} geldig, {verlopen.nummer} verlopen, {ingetrokken.nummer} ingetrokken, "
+        f"{geschorst.nummer} geschorst, {te_ondertekenen} ter ondertekening; "
+        f"aanmelding {referentie} in intake, {afgewezen} afgewezen; {demo.relaties} ondersteuningsrelaties",
     ]
+
+
+async def _in_intake(demo: _Demo, moment: datetime) -> str:
+    referentie, intake = await demo.tot_intake(
+        demo.invoer(ORGANISATIES["intake"], "dienstverlener"), _om(moment)
+    )
+    half = [
+        schemas.IntakeantwoordInvoer(duty_code=a.duty_code, ondersteund="ja", toelichting="Besproken.")
+        for a in intake.antwoorden[: len(intake.antwoorden) // 2]
+    ]
+    await intakes.bewaar_intake(
+        demo.session,
+        intake.id,
+        schemas.IntakeInvoer(antwoorden=half),
+        principal=demo.casemanager,
+        clock=demo.clock,
+    )
+    return referentie
 
 
 async def _afgewezen(demo: _Demo, clock: Clock) -> str:

@@ -8,8 +8,13 @@ KvK-nummer 90000001 (the demo deelnemer-contact account belongs to it).
 
 There is some history: deelnemers were aangemeld and made actief over the last two years, one is
 geschorst, one beëindigd, two are still aangemeld, and one gemeente was bronhouder last year but is
-not any more. Dienstverleners hold their role on a demo verklaring (``DEMO-VK-…``), vouched for by
-the loader itself rather than by the verklaringen domain.
+not any more.
+
+The dienstverleners (:data:`DIENSTVERLENERS`, with fixed KvK-nummers) are only aangemeld here. The
+dienstverlener role needs a verklaring, so they get it the way every dienstverlener does: the
+verklaringen demo takes each through aanmelding, intake, besluit and afgifte, which grants the role
+and makes the deelnemer actief, and then records the deelnemers it supports with
+:func:`ondersteun_deelnemers` (an ondersteuningsrelatie needs that role).
 
 Loading is idempotent: when the deelnemer with KvK 90000001 exists, nothing is added.
 """
@@ -25,11 +30,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit.services import Actor
-from registry.clock import Clock
+from registry.clock import Clock, FixedClock
 from registry.demo import DemoContext
 from registry.ledenadministratie.catalogus import DIENSTVERLENER, CatalogusOntbreekt, catalogus_rol
 from registry.ledenadministratie.identifiers import IdentificatieSoort, generate_valid
-from registry.ledenadministratie.models import DeelnemerIdentificatie
+from registry.ledenadministratie.models import Deelnemer, DeelnemerIdentificatie, DeelnemerStatus
 from registry.ledenadministratie.naam import fold
 from registry.ledenadministratie.peildatum import AMSTERDAM
 from registry.ledenadministratie.schemas import (
@@ -49,7 +54,6 @@ from registry.ledenadministratie.services import (
     create_rolvervulling,
     end_rolvervulling,
 )
-from registry.ledenadministratie.verklaringcheck import Verklaringoordeel, Verklaringvraag
 
 DEMO_KVK = "90000001"
 SEED = 20261123
@@ -124,13 +128,25 @@ ORGANISATIES = (
     ),
     ("Zorg- en Veiligheidshuis Midden-Holland", "overig", "Veiligheidsregio Hollands Midden", "Gouda"),
 )
-# (naam, plaats); the first one gets KvK 90000001
+
+
+@dataclass(frozen=True, slots=True)
+class DemoDienstverlener:
+    """A dienstverlener of the demo register, known to the verklaringen demo by its KvK-nummer."""
+
+    naam: str
+    plaats: str
+    kvk: str
+
+
 DIENSTVERLENERS = (
-    ("Koppelpunt Dienstverlening B.V.", "Utrecht"),
-    ("Ketenlink Coöperatie U.A.", "Zwolle"),
-    ("Regionaal Servicecentrum Jeugd Oost", "Enschede"),
-    ("Samenwerkdata B.V.", "Rotterdam"),
+    DemoDienstverlener("Koppelpunt Dienstverlening B.V.", "Utrecht", DEMO_KVK),
+    DemoDienstverlener("Ketenlink Coöperatie U.A.", "Zwolle", "90000002"),
+    DemoDienstverlener("Regionaal Servicecentrum Jeugd Oost", "Enschede", "90000003"),
+    DemoDienstverlener("Samenwerkdata B.V.", "Rotterdam", "90000004"),
 )
+DIENSTVERLENERS_AANGEMELD = 760
+"""How many days ago the dienstverleners were aangemeld: before the first of their verklaringen."""
 VOORNAMEN = (
     "Anouk",
     "Bram",
@@ -159,15 +175,6 @@ ACHTERNAMEN = (
 )
 POSTCODE_LETTERS = ("AB", "CD", "GH", "KL", "RT")
 FUNCTIES = ("Privacy officer", "Informatiemanager", "Functioneel beheerder", "Teamleider jeugd", "CISO")
-
-
-class DemoVerklaringen:
-    """Vouches for the demo verklaringen this loader refers to, and nothing else."""
-
-    async def __call__(self, session: AsyncSession, vraag: Verklaringvraag) -> Verklaringoordeel:
-        if vraag.referentie.startswith("DEMO-VK-") and vraag.rol_code == DIENSTVERLENER:
-            return Verklaringoordeel.ja()
-        return Verklaringoordeel.nee(f"{vraag.referentie} is geen demoverklaring.")
 
 
 @dataclass
@@ -208,6 +215,7 @@ class _Loader:
         kvk: str | None = None,
         adres: AdresInvoer | None = None,
         actief: bool = True,
+        aangemeld: date | None = None,
     ) -> uuid.UUID:
         domein = fold(naam).replace(" ", "")[:24] + ".example"
         identificaties = [
@@ -215,7 +223,8 @@ class _Loader:
                 soort="kvk", waarde=kvk or generate_valid(IdentificatieSoort.KVK, self.rng).waarde
             )
         ] + [IdentificatieInvoer(soort=s.value, waarde=generate_valid(s, self.rng).waarde) for s in soorten]
-        aangemeld = self.today - timedelta(days=self.rng.randrange(560, 700))
+        if aangemeld is None:
+            aangemeld = self.today - timedelta(days=self.rng.randrange(560, 700))
         deelnemer = await create_deelnemer(
             self.session,
             DeelnemerCreate(
@@ -245,25 +254,16 @@ class _Loader:
         return deelnemer.id
 
     async def rol(
-        self,
-        deelnemer_id: uuid.UUID,
-        rol_code: str,
-        van: date,
-        tot: date | None = None,
-        verklaring: str | None = None,
+        self, deelnemer_id: uuid.UUID, rol_code: str, van: date, tot: date | None = None
     ) -> uuid.UUID:
-        basis = (
-            BasisInvoer(soort="verklaring", referentie=verklaring)
-            if verklaring
-            else BasisInvoer(soort="besluit", referentie=f"STB-{van.year}-{self.rng.randrange(10, 99)}")
-        )
+        """A role granted by a besluit of the stelselbeheer (roles that need no verklaring)."""
+        basis = BasisInvoer(soort="besluit", referentie=f"STB-{van.year}-{self.rng.randrange(10, 99)}")
         rolvervulling = await create_rolvervulling(
             self.session,
             deelnemer_id,
             RolvervullingCreate(rol_code=rol_code, geldig_van=van, geldig_tot=tot, basis=basis),
             actor=ACTOR,
             clock=self.clock,
-            verklaring_check=DemoVerklaringen(),
         )
         return rolvervulling.id
 
@@ -282,10 +282,9 @@ async def load_demo_register(session: AsyncSession, clock: Clock) -> list[str]:
     if await _already_loaded(session):
         return ["ledenadministratie: demo register already present"]
     try:
-        dienstverlener_rol = await catalogus_rol(session, DIENSTVERLENER)
+        await catalogus_rol(session, DIENSTVERLENER)
     except CatalogusOntbreekt:
         return ["ledenadministratie: skipped, the role catalogue has no definitive release yet"]
-    taken = list(dienstverlener_rol.taken) if dienstverlener_rol else []
     today = clock.now().astimezone(AMSTERDAM).date()
     loader = _Loader(session, clock, random.Random(SEED), today)  # noqa: S311 — demo data, not secrets
     this_year, last_year = date(today.year, 1, 1), date(today.year - 1, 1, 1)
@@ -321,31 +320,13 @@ async def load_demo_register(session: AsyncSession, clock: Clock) -> list[str]:
             await loader.rol(organisatie, "bronhouder", start + timedelta(days=30))
         organisaties.append(organisatie)
 
-    dienstverleners = []
-    for index, (naam, plaats) in enumerate(DIENSTVERLENERS):
-        dienstverlener = await loader.deelnemer(
-            naam, "softwareleverancier", "Landelijk", plaats, (IdentificatieSoort.RSIN,),
-            kvk=DEMO_KVK if index == 0 else None,
+    # The dienstverleners apply for their role; the verklaringen demo issues their verklaringen.
+    aangemeld = today - timedelta(days=DIENSTVERLENERS_AANGEMELD)
+    for dienstverlener in DIENSTVERLENERS:
+        await loader.deelnemer(
+            dienstverlener.naam, "softwareleverancier", "Landelijk", dienstverlener.plaats,
+            (IdentificatieSoort.RSIN,), kvk=dienstverlener.kvk, actief=False, aangemeld=aangemeld,
         )  # fmt: skip
-        await loader.rol(
-            dienstverlener, DIENSTVERLENER, start, verklaring=f"DEMO-VK-{today.year - 1}-{index + 1:04d}"
-        )
-        dienstverleners.append(dienstverlener)
-
-    klanten = gemeenten + ketenpartners + [o for i, o in enumerate(organisaties) if i not in {2, 9}]
-    relaties = 0
-    for dienstverlener in dienstverleners:
-        for klant in loader.rng.sample(klanten, k=loader.rng.randrange(3, 7)):
-            gekozen = sorted(loader.rng.sample(taken, k=min(len(taken), loader.rng.randrange(2, 5))))
-            await create_ondersteuningsrelatie(
-                session,
-                OndersteuningsrelatieCreate(
-                    dienstverlener_id=dienstverlener, deelnemer_id=klant, taken=gekozen,
-                    geldig_van=start + timedelta(days=loader.rng.randrange(1, 200)),
-                ),
-                actor=ACTOR, clock=clock,
-            )  # fmt: skip
-            relaties += 1
 
     # History: a zorgaanbieder is geschorst, a jeugdhulpaanbieder merged and was beëindigd, and one
     # role ends at the end of this year.
@@ -362,11 +343,52 @@ async def load_demo_register(session: AsyncSession, clock: Clock) -> list[str]:
         session, afnemer, Beeindiging(einddatum=date(today.year + 1, 1, 1), reden="Contract loopt af"),
         actor=ACTOR, clock=clock,
     )  # fmt: skip
-    total = len(gemeenten) + len(ketenpartners) + len(organisaties) + len(dienstverleners)
+    total = len(gemeenten) + len(ketenpartners) + len(organisaties) + len(DIENSTVERLENERS)
     return [
-        f"ledenadministratie: {total} deelnemers, {len(dienstverleners)} dienstverleners "
-        f"(KvK {DEMO_KVK}: {DIENSTVERLENERS[0][0]}), {relaties} ondersteuningsrelaties"
+        f"ledenadministratie: {total} deelnemers, of which {len(DIENSTVERLENERS)} dienstverleners "
+        f"(KvK {DEMO_KVK}: {DIENSTVERLENERS[0].naam}) aangemeld for their verklaring"
     ]
+
+
+async def ondersteun_deelnemers(
+    session: AsyncSession, dienstverlener_id: uuid.UUID, *, vanaf: date, tot: date
+) -> list[uuid.UUID]:
+    """Record that a dienstverlener of the demo supports three to six deelnemers, each relation
+    starting on a day in ``[vanaf, tot)`` (when the dienstverlener holds its role) and recorded that
+    morning; returns their ids.
+
+    The supported deelnemers are the register's actief or geschorst deelnemers other than
+    dienstverleners, chosen from a seed of the dienstverlener's name, so every run chooses the same.
+    """
+    dienstverlener = await session.get(Deelnemer, dienstverlener_id)
+    rol = await catalogus_rol(session, DIENSTVERLENER)
+    if dienstverlener is None or rol is None:
+        return []
+    rng = random.Random(f"{SEED}:{dienstverlener.naam}")  # noqa: S311 — demo data, not secrets
+    klanten = list(
+        await session.scalars(
+            select(Deelnemer.id)
+            .where(
+                Deelnemer.soort != "softwareleverancier",
+                Deelnemer.status.in_((DeelnemerStatus.ACTIEF.value, DeelnemerStatus.GESCHORST.value)),
+            )
+            .order_by(Deelnemer.zoeknaam, Deelnemer.id)
+        )
+    )
+    dagen = max((tot - vanaf).days, 1)
+    relaties = []
+    for klant in rng.sample(klanten, k=min(len(klanten), rng.randrange(3, 7))):
+        taken = sorted(rng.sample(list(rol.taken), k=min(len(rol.taken), rng.randrange(2, 5))))
+        begin = vanaf + timedelta(days=rng.randrange(dagen))
+        relatie = await create_ondersteuningsrelatie(
+            session,
+            OndersteuningsrelatieCreate(
+                dienstverlener_id=dienstverlener_id, deelnemer_id=klant, taken=taken, geldig_van=begin
+            ),
+            actor=ACTOR, clock=FixedClock(datetime.combine(begin, time(10), tzinfo=AMSTERDAM)),
+        )  # fmt: skip
+        relaties.append(relatie.id)
+    return relaties
 
 
 async def demo_loader(context: DemoContext) -> list[str]:
