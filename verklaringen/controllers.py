@@ -178,7 +178,6 @@ class VerklaringenController(Controller):
     async def statuslijst(
         self,
         request: Request[Any, Any, Any],
-        db_session: DbSession,
         settings: AppSettings,
         clock: AppClock,
         keyring: AppKeyRing,
@@ -189,7 +188,7 @@ class VerklaringenController(Controller):
         if nummer != STATUSLIJST:
             raise NotFound(f"Er is geen statuslijst {nummer}.")
         signed = status_tokens.sign(
-            await status_lists.current(db_session, nummer),
+            await status_lists.current(nummer),
             uri=statuslijst_uri(settings.base_url, nummer),
             issuer=settings.base_url,
             signer=keyring.active_signer(),
@@ -217,7 +216,6 @@ class VerklaringenController(Controller):
     )
     async def verifieer(
         self,
-        db_session: DbSession,
         settings: AppSettings,
         clock: AppClock,
         keyring: AppKeyRing,
@@ -231,7 +229,7 @@ class VerklaringenController(Controller):
             issuer=settings.base_url,
             now=clock.now(),
             revoked_kids=keyring.revoked_kids(),
-            status_source=status_lists.source(db_session, settings.base_url),
+            status_source=status_lists.source(settings.base_url),
         )
         return verificatie.verificatie_schema(result)
 

@@ -52,35 +52,36 @@ class StatusLists:
     def __init__(self, state: State) -> None:
         self._state = state
 
-    async def current(self, session: AsyncSession, nummer: int = STATUSLIJST) -> StatusList:
-        """Status list ``nummer`` now; read through ``session`` only when the register has changed."""
+    async def current(self, nummer: int = STATUSLIJST) -> StatusList:
+        """Status list ``nummer`` now; a database session is only opened when the register has changed."""
         versie = await direct_reader(self._state).versie()
         cache = read_cache(self._state).at(versie)
 
         async def load() -> StatusList:
-            return await current_status_list(session, nummer)
+            session: AsyncSession
+            async with self._state.db_sessionmaker() as session:
+                return await current_status_list(session, nummer)
 
         status_list: StatusList = await cache.memo(f"verklaringen.statuslijst.{nummer}", load)
         return status_list
 
-    def source(self, session: AsyncSession, base_url: str) -> KeptStatusSource:
+    def source(self, base_url: str) -> KeptStatusSource:
         """The portal's own status list for a verification, as :class:`StatusListSource` wants it."""
-        return KeptStatusSource(self, session, base_url)
+        return KeptStatusSource(self, base_url)
 
 
 class KeptStatusSource:
     """The portal's status list for :func:`~verklaringen.attestation.verify_attestation`; any other
     URI is ``status_list:unknown_uri`` (the portal does not fetch lists from elsewhere)."""
 
-    def __init__(self, lists: StatusLists, session: AsyncSession, base_url: str) -> None:
+    def __init__(self, lists: StatusLists, base_url: str) -> None:
         self._lists = lists
-        self._session = session
         self._base_url = base_url
 
     async def status_list(self, uri: str) -> StatusList:
         if uri != statuslijst_uri(self._base_url):
             raise StatusUnavailable(["status_list:unknown_uri"])
-        return await self._lists.current(self._session)
+        return await self._lists.current()
 
 
 # The renderer is an interface (a Protocol), which the signature model cannot validate: skip that.
