@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import PathParameter, QueryParameter
 
 from registry.accounts.permissions import Permission, principal_of
@@ -46,10 +48,16 @@ def _volledig(request: Request[Any, Any, Any]) -> bool:
     return principal is not None and principal.can(Permission.LOOKUP_VOLLEDIG)
 
 
+async def _rate_limit(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """:func:`rate_limit` on the event loop: an in-memory count, which Litestar would otherwise run in
+    a worker thread as it does every synchronous guard (a thread hand-off per lookup)."""
+    rate_limit(connection, handler)
+
+
 class LookupController(Controller):
     path = API_PREFIX
     tags = ["Ledenadministratie"]
-    guards = [rate_limit]
+    guards = [_rate_limit]
 
     @get(
         "/deelnemers",
