@@ -24,7 +24,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -380,12 +380,14 @@ async def ondersteun_deelnemers(
     for klant in rng.sample(klanten, k=min(len(klanten), rng.randrange(3, 7))):
         taken = sorted(rng.sample(list(rol.taken), k=min(len(rol.taken), rng.randrange(2, 5))))
         begin = vanaf + timedelta(days=rng.randrange(dagen))
+        # recorded that morning; the audit trail keeps its moments in UTC
+        vastgelegd = datetime.combine(begin, time(10), tzinfo=AMSTERDAM).astimezone(UTC)
         relatie = await create_ondersteuningsrelatie(
             session,
             OndersteuningsrelatieCreate(
                 dienstverlener_id=dienstverlener_id, deelnemer_id=klant, taken=taken, geldig_van=begin
             ),
-            actor=ACTOR, clock=FixedClock(datetime.combine(begin, time(10), tzinfo=AMSTERDAM)),
+            actor=ACTOR, clock=FixedClock(vastgelegd),
         )  # fmt: skip
         relaties.append(relatie.id)
     return relaties

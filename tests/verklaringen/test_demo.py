@@ -7,7 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit.models import AuditEvent
+from registry.audit.services import verify_chain
 from registry.clock import Clock
+from registry.database import create_engine, create_session_factory
 from registry.demo import DemoContext, load_demo
 from registry.ledenadministratie.demo import DIENSTVERLENERS
 from registry.ledenadministratie.models import Ondersteuningsrelatie
@@ -93,3 +95,11 @@ async def test_the_demo_verklaringen_have_a_history(
     }
     # the verklaringen were issued over the last years, not all today
     assert len({v.afgegeven_op.year for v in verklaringen.values() if v.afgegeven_op}) >= 2
+    # and all of it is in the audit trail, as read back from the database
+    engine = create_engine(settings)
+    try:
+        async with create_session_factory(engine)() as fresh:
+            report = await verify_chain(fresh)
+    finally:
+        await engine.dispose()
+    assert report.ok, report
