@@ -181,8 +181,12 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | 
     return user if isinstance(user, Principal) else None
 
 
-def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """The app-wide guard: enforce the route's declared decision; no decision means no access."""
+async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """The app-wide guard: enforce the route's declared decision; no decision means no access.
+
+    Asynchronous although it awaits nothing: Litestar runs a synchronous guard in a worker thread,
+    a hand-off every request would pay.
+    """
     opt = handler.opt
     if opt.get("public"):
         return
