@@ -34,7 +34,7 @@ from registry.errors import NotFound, ValidationFailed
 from registry.ledenadministratie.identifiers import IdentificatieSoort
 from registry.ledenadministratie.models import DeelnemerSoort
 from registry.templating import flash, page
-from verklaringen import schemas
+from verklaringen import redenen, schemas
 from verklaringen.embedded_files import MAX_PDF_BYTES
 from verklaringen.models import AANMELDINGSTATUSSEN
 from verklaringen.providers import DEPENDENCIES, Renderer, limit_aanmeldingen
@@ -245,7 +245,11 @@ async def verifieer(
     else:
         errors = {"token": ["Plak de verklaring (de tekst die met eyJ begint) of kies een PDF."]}
         return _page(request, "verifieer.html", {"resultaat": None, "token": "", "errors": errors}, 400)
-    return _page(request, "verifieer.html", {"resultaat": resultaat, "token": token})
+    return _page(
+        request,
+        "verifieer.html",
+        {"resultaat": resultaat, "redenen": redenen.van_verificatie(resultaat), "token": token},
+    )
 
 
 @get("/verifieer/{nummer:str}", opt=PUBLIC, include_in_schema=False)
