@@ -38,9 +38,7 @@ from registry.ledenadministratie.models import (
     Ondersteuningsrelatie,
     Rolvervulling,
     Statusperiode,
-    Zoekterm,
 )
-from registry.ledenadministratie.naam import fold
 from registry.ledenadministratie.peildatum import Peildatum
 from registry.ledenadministratie.services.directe_lookup import (
     Rolfeiten,
@@ -48,7 +46,13 @@ from registry.ledenadministratie.services.directe_lookup import (
     Verwijzing,
     rolfeiten,
 )
-from registry.ledenadministratie.services.queries import covers, find_deelnemer, houder_van, status_at
+from registry.ledenadministratie.services.queries import (
+    covers,
+    find_deelnemer,
+    gezocht,
+    houder_van,
+    status_at,
+)
 from registry.ledenadministratie.verklaringcheck import Verklaringvraag, registered_verklaring_check
 
 # --- conversion --------------------------------------------------------------------------------------
@@ -342,27 +346,6 @@ class Zoekvraag:
         return bool((self.identificatie or "").strip()) and not any((text or "").strip() for text in others)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def starts_with(column: InstrumentedAttribute[str], prefix: str, dialect: str) -> ColumnElement[bool]:
-    """``column`` starts with ``prefix``, in a form the dialect answers from its index.
-
-    PostgreSQL uses ``LIKE 'prefix%'`` on a ``text_pattern_ops`` index; SQLite compares the range
-    ``[prefix, prefix')`` where ``prefix'`` is the prefix with its last character incremented, which
-    its (binary) index answers exactly.
-    """
-    if dialect == "postgresql":
-        return column.like(_escape_like(prefix) + "%", escape="\\")
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return and_(column >= prefix, column < upper)
-
-
-def _compact(text: str) -> str:
-    return "".join(teken for teken in text if teken.isalnum()).upper()
-
-
 class FilterProblem(Exception):
     """One filter's problem, collected by :func:`_filters`."""
 
@@ -372,18 +355,10 @@ class FilterProblem(Exception):
 
 
 async def zoek_filter(text: str, dialect: str) -> ColumnElement[bool]:
-    folded = fold(text)
-    alternatives: list[ColumnElement[bool]] = []
-    if folded:
-        terms = select(Zoekterm.deelnemer_id).where(starts_with(Zoekterm.term, folded, dialect))
-        alternatives.append(Deelnemer.id.in_(terms))
-    number = _compact(text.partition(":")[2] if ":" in text else text)
-    if number:
-        numbers = select(DeelnemerIdentificatie.deelnemer_id).where(DeelnemerIdentificatie.waarde == number)
-        alternatives.append(Deelnemer.id.in_(numbers))
-    if not alternatives:
+    ids = gezocht(text, dialect)
+    if ids is None:
         raise FilterProblem(InvalidParam("zoek", "Zoek op (het begin van) een naam of op een nummer."))
-    return or_(*alternatives)
+    return Deelnemer.id.in_(ids)
 
 
 async def _identificatie_filter(text: str) -> ColumnElement[bool]:
