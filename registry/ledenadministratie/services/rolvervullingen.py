@@ -18,6 +18,7 @@ domain can issue a verklaring and grant the role it attests in one transaction;
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.audit.services import Actor, WriteTransaction, audited_write
 from registry.clock import Clock
 from registry.errors import Conflict, InvalidParam, InvalidTransition, NotFound, ValidationFailed
+from registry.ledenadministratie import schemas
 from registry.ledenadministratie.catalogus import catalogus_rol
 from registry.ledenadministratie.errors import ConflictingInput
 from registry.ledenadministratie.models import (
@@ -44,6 +46,7 @@ from registry.ledenadministratie.verklaringcheck import (
     Verklaringvraag,
     registered_verklaring_check,
 )
+from registry.templating import format_datum
 
 ENTITY = "rolvervulling"
 RELATIE_ENTITY = "ondersteuningsrelatie"
@@ -227,13 +230,20 @@ async def create_rolvervulling(
 def close_rolvervulling(
     tx: WriteTransaction, rolvervulling: Rolvervulling, einddatum: date, reden: str
 ) -> None:
-    """End a rolvervulling from ``einddatum`` (never later than it already ended, never before it
-    began: one that had not started yet ends with an empty period) and record it."""
+    """End a rolvervulling from ``einddatum`` (never later than it already ended) and record it.
+
+    One that had not begun by ``einddatum`` *vervalt*: it never takes effect. It is closed at its own
+    start (``geldig_tot == geldig_van``, a period no peildatum falls in) and its history says
+    ``vervallen``; the screens show it as vervallen (:func:`rolstand`), not as a period it held.
+    """
     before = rolvervulling.geldig_tot
     tot = einddatum if before is None else min(before, einddatum)
-    rolvervulling.geldig_tot = max(tot, rolvervulling.geldig_van)
+    vervalt = tot <= rolvervulling.geldig_van
+    rolvervulling.geldig_tot = rolvervulling.geldig_van if vervalt else tot
     rolvervulling.status = Vervullingstatus.BEEINDIGD.value
-    rolvervulling.wijzigingen.append(_history(tx, "beeindigd", rolvervulling.geldig_tot, reden))
+    rolvervulling.wijzigingen.append(
+        _history(tx, "vervallen" if vervalt else "beeindigd", rolvervulling.geldig_tot, reden)
+    )
     tx.record(
         "rolvervulling.beeindigd",
         ENTITY,
@@ -244,6 +254,47 @@ def close_rolvervulling(
             "reden": {"before": None, "after": reden},
         },
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Rolstand:
+    """How a rolvervulling stands on a day, as every screen names it (one source for the roles table
+    and the timeline).
+
+    ``code`` is one of ``actief``, ``gepland``, ``loopt-af`` (ended early, still running until its
+    end date), ``beeindigd`` (ended early, over), ``afgelopen`` (its period ran out) and
+    ``vervallen`` (ended before it began: it never took effect). ``badge`` is the status badge to
+    show and ``label`` its text; ``vervallen`` is true for the last state, whose period is no real one.
+    """
+
+    code: str
+    badge: str
+    label: str
+
+    @property
+    def vervallen(self) -> bool:
+        return self.code == "vervallen"
+
+    @property
+    def afgelopen(self) -> bool:
+        return self.code in {"beeindigd", "afgelopen", "vervallen"}
+
+
+def rolstand(rolvervulling: schemas.Rolvervulling | Rolvervulling, vandaag: date) -> Rolstand:
+    """The :class:`Rolstand` of ``rolvervulling`` on ``vandaag``."""
+    van, tot = rolvervulling.geldig_van, rolvervulling.geldig_tot
+    beeindigd = rolvervulling.status == Vervullingstatus.BEEINDIGD
+    if tot is not None and tot <= van:
+        return Rolstand("vervallen", "vervallen", "Vervallen, niet ingegaan")
+    if tot is not None and tot <= vandaag:
+        if beeindigd:
+            return Rolstand("beeindigd", "beeindigd", "Beëindigd")
+        return Rolstand("afgelopen", "verlopen", "Afgelopen")
+    if van > vandaag:
+        return Rolstand("gepland", "concept", "Gepland")
+    if beeindigd and tot is not None:
+        return Rolstand("loopt-af", "beeindigd", f"Beëindigd per {format_datum(tot)}")
+    return Rolstand("actief", "actief", "Actief")
 
 
 def check_beeindiging(data: Beeindiging, van: date, tot: date | None, today: date) -> list[InvalidParam]:

@@ -23,7 +23,12 @@ from registry.ledenadministratie.catalogus import (
     catalogus_rol,
     catalogus_rollen,
 )
-from registry.ledenadministratie.models import STATUS_TRANSITIONS, DeelnemerSoort, DeelnemerStatus
+from registry.ledenadministratie.models import (
+    STATUS_TRANSITIONS,
+    Deelnemer,
+    DeelnemerSoort,
+    DeelnemerStatus,
+)
 from registry.ledenadministratie.peildatum import Peildatum
 from registry.ledenadministratie.schemas import Rolvervulling
 from registry.ledenadministratie.services.dienstverleners import dienstverlener_keuzes
@@ -31,6 +36,7 @@ from registry.ledenadministratie.services.historie import audit_van
 from registry.ledenadministratie.services.ondersteuning import ondersteuningsrelaties_van
 from registry.ledenadministratie.services.queries import get_deelnemer_by_id
 from registry.ledenadministratie.services.regios import regio_keuzes
+from registry.ledenadministratie.services.rolvervullingen import rolstand
 from registry.ledenadministratie.views.formulieren import (
     BASIS_OPTIONS,
     MANAGE,
@@ -159,6 +165,7 @@ async def detail_page(
         "soort_label": DeelnemerSoort(deelnemer.soort).label,
         "rolvervullingen": rolvervullingen,
         "tijdlijn": sorted(rolvervullingen, key=lambda r: (r.geldig_van, r.rol_code)),
+        "standen": {r.id: rolstand(r, vandaag.datum) for r in rolvervullingen},
         "vandaag": vandaag.datum,
         "may_manage": principal is not None and principal.can(Permission.DEELNEMERS_BEHEREN),
         "transitions": [(s.value, s.label) for s in DeelnemerStatus if s in STATUS_TRANSITIONS[current]],
@@ -259,11 +266,23 @@ async def deelnemer_create(
     return redirect_with(request, f"/beheer/deelnemers/{deelnemer.id}", f"{deelnemer.naam} is aangemeld.")
 
 
+def _beeindigd(request: Request[Any, Any, Any], deelnemer: Deelnemer) -> Redirect:
+    """Back to the page of a beëindigde deelnemer, which is final: no form that could not be saved."""
+    return redirect_with(
+        request,
+        f"/beheer/deelnemers/{deelnemer.id}",
+        f"{deelnemer.naam} is beëindigd; de gegevens kunnen niet meer worden gewijzigd.",
+        "error",
+    )
+
+
 @get("/beheer/deelnemers/{deelnemer_id:uuid}/bewerken", opt=MANAGE, include_in_schema=False)
 async def deelnemer_edit(
     request: Request[Any, Any, Any], db_session: DbSession, deelnemer_id: FromPath[uuid.UUID]
-) -> Template:
+) -> Template | Redirect:
     deelnemer = await get_deelnemer_by_id(db_session, deelnemer_id)
+    if deelnemer.status == DeelnemerStatus.BEEINDIGD:
+        return _beeindigd(request, deelnemer)
     return _form_page(request, DeelnemerForm.of(deelnemer), deelnemer_id=deelnemer_id)
 
 
@@ -272,6 +291,9 @@ async def deelnemer_update(
     request: Request[Any, Any, Any], db_session: DbSession, clock: AppClock, deelnemer_id: FromPath[uuid.UUID]
 ) -> Template | Redirect:
     form = await read_form(request, DeelnemerForm)
+    current = await get_deelnemer_by_id(db_session, deelnemer_id)
+    if current.status == DeelnemerStatus.BEEINDIGD:
+        return _beeindigd(request, current)
     try:
         deelnemer = await services.update_deelnemer(
             db_session, deelnemer_id, form.update(), actor=actor_of(request), clock=clock

@@ -18,14 +18,15 @@ from registry.accounts.permissions import Permission
 from registry.accounts.views import current_principal
 from registry.accounts.web import read_form
 from registry.dependencies import AppClock, AppSettings, DbSession
-from registry.errors import PermissionDenied, ValidationFailed
+from registry.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from registry.ledenadministratie import services
-from registry.ledenadministratie.models import DeelnemerSoort
+from registry.ledenadministratie.models import DeelnemerSoort, DeelnemerStatus
 from registry.ledenadministratie.peildatum import Peildatum
 from registry.ledenadministratie.services.deelnemers import update_eigen_contactgegevens
 from registry.ledenadministratie.services.dienstverleners import verklaringen_van
 from registry.ledenadministratie.services.ondersteuning import ondersteuningsrelaties_van
 from registry.ledenadministratie.services.queries import get_deelnemer_by_id
+from registry.ledenadministratie.services.rolvervullingen import rolstand
 from registry.ledenadministratie.views.formulieren import (
     ContactgegevensForm,
     actor_of,
@@ -65,6 +66,7 @@ async def _page(
     vandaag = Peildatum.at(clock.now())
     deelnemer = await services.get_deelnemer(db_session, str(deelnemer_id), vandaag, volledig=True)
     ondersteund_door, ondersteunt = await ondersteuningsrelaties_van(db_session, deelnemer_id)
+    rolvervullingen = await services.all_rolvervullingen(db_session, deelnemer_id)
     principal = current_principal(request)
     if form is None:
         form = ContactgegevensForm.of(await get_deelnemer_by_id(db_session, deelnemer_id))
@@ -74,12 +76,14 @@ async def _page(
         {
             "deelnemer": deelnemer,
             "soort_label": DeelnemerSoort(deelnemer.soort).label,
-            "rolvervullingen": await services.all_rolvervullingen(db_session, deelnemer_id),
+            "rolvervullingen": rolvervullingen,
+            "standen": {r.id: rolstand(r, vandaag.datum) for r in rolvervullingen},
             "verklaringen": await verklaringen_van(db_session, deelnemer_id, vandaag, base_url=base_url),
             "ondersteund_door": ondersteund_door,
             "ondersteunt": ondersteunt,
             "vandaag": vandaag.datum,
-            "may_edit": principal.can(Permission.EIGEN_DEELNEMER_BEHEREN),
+            "may_edit": principal.can(Permission.EIGEN_DEELNEMER_BEHEREN)
+            and deelnemer.status != DeelnemerStatus.BEEINDIGD,
             "may_sign": principal.can(Permission.VERKLARINGEN_ONDERTEKENEN_DEELNEMER),
             "form": form,
             "contacts": form.contact_rows(),
@@ -122,6 +126,8 @@ async def contactgegevens_opslaan(
             errors=form_errors(exc),
             status_code=exc.status,
         )
+    except InvalidTransition as exc:
+        return redirect_with(request, "/mijn-organisatie", exc.detail, "error")
     return redirect_with(request, "/mijn-organisatie", "De contactgegevens zijn opgeslagen.")
 
 

@@ -14,6 +14,7 @@ from registry.accounts.web import read_form
 from registry.dependencies import AppClock, DbSession
 from registry.errors import DomainError, InvalidTransition, NotFound, ValidationFailed
 from registry.ledenadministratie import services
+from registry.ledenadministratie.catalogus import catalogus_rol
 from registry.ledenadministratie.models import Rolvervulling
 from registry.ledenadministratie.services.queries import get_deelnemer_by_id
 from registry.ledenadministratie.views.deelnemers import detail_page
@@ -54,9 +55,14 @@ async def rolvervulling_create(
             request, db_session, clock, deelnemer_id, status_code=exc.status, rol_form=form,
             rol_errors={"rolCode": [exc.detail]},
         )  # fmt: skip
-    return redirect_with(
-        request, f"/beheer/deelnemers/{deelnemer_id}", f"De rol {rolvervulling.rol_code} is toegekend."
-    )
+    naam = await _rolnaam(db_session, rolvervulling.rol_code, rolvervulling.release)
+    return redirect_with(request, f"/beheer/deelnemers/{deelnemer_id}", f"De rol {naam} is toegekend.")
+
+
+async def _rolnaam(db_session: DbSession, code: str, release: str) -> str:
+    """The role's name in the catalogue release it was granted under (its code if it has none)."""
+    rol = await catalogus_rol(db_session, code, release)
+    return rol.naam if rol is not None else code
 
 
 async def _end_page(
@@ -109,10 +115,9 @@ async def rolvervulling_end(
         return await _end_page(
             request, db_session, rolvervulling_id, form, {"einddatum": [exc.detail]}, exc.status
         )
+    naam = await _rolnaam(db_session, rolvervulling.rol_code, rolvervulling.release)
     return redirect_with(
-        request,
-        f"/beheer/deelnemers/{rolvervulling.deelnemer_id}",
-        f"De rol {rolvervulling.rol_code} is beëindigd.",
+        request, f"/beheer/deelnemers/{rolvervulling.deelnemer_id}", f"De rol {naam} is beëindigd."
     )
 
 
