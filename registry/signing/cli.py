@@ -67,7 +67,10 @@ def rotate_command(ctx: click.Context) -> None:
 @click.argument("kid")
 @click.pass_context
 def retire_command(ctx: click.Context, kid: str) -> None:
-    """Stop signing with KID; its tokens stay verifiable."""
+    """Stop signing with KID; its tokens stay verifiable.
+
+    A KID may begin with "-": give it after "--" (stelsel keys retire -- KID).
+    """
     click.echo(f"Retired {_describe(_apply(ctx, lambda ring: ring.retire(kid)))}")
 
 
@@ -76,7 +79,10 @@ def retire_command(ctx: click.Context, kid: str) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_context
 def revoke_command(ctx: click.Context, kid: str, yes: bool) -> None:
-    """Withdraw KID: every token it signed stops verifying and it leaves the JWKS."""
+    """Withdraw KID: every token it signed stops verifying and it leaves the JWKS.
+
+    A KID may begin with "-": give it after "--" (stelsel keys revoke --yes -- KID).
+    """
     if not yes:
         click.confirm(f"Revoke {kid}? Every token signed with it becomes invalid", abort=True)
     click.echo(f"Revoked {_describe(_apply(ctx, lambda ring: ring.revoke(kid)))}")
