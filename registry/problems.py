@@ -9,15 +9,16 @@ log their traceback, server-side.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import socket
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import msgspec
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, TemplateNotFoundException, ValidationException
 from litestar.response import Redirect
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -136,23 +137,58 @@ def problem_response(
         )
     from registry.templating import PageTemplate  # templating imports accounts, which imports errors
 
-    template = f"errors/{problem.status if problem.status in _TITLES else 500}.html"
-    try:
-        # A template renders after the handler returns; check here that it exists, so a missing
-        # error page falls back to plain text instead of turning the error into a 500.
-        if request.app.template_engine is not None:
-            request.app.template_engine.get_template(template)
+    context = {"problem": problem, "request": request, "back_url": _back_url(request)}
+    engine = request.app.template_engine
+    for template in (f"errors/{problem.status}.html", GENERIC_ERROR_TEMPLATE):
+        try:
+            # A template renders after the handler returns; check here that it exists, so a status
+            # without a page of its own gets the generic error page instead of a 500.
+            if engine is not None:
+                engine.get_template(template)
+        except TemplateNotFoundException:
+            continue
         return PageTemplate(
             template_name=template,
-            context={"problem": problem, "request": request},
+            context=context,
             status_code=problem.status,
             headers=headers,
             media_type=MediaType.HTML,
         )
-    except Exception:
-        return Response(
-            content=f"{problem.title}: {problem.detail}", status_code=problem.status, headers=headers
-        )
+    return Response(
+        content=_plain_error_page(problem),
+        status_code=problem.status,
+        headers=headers,
+        media_type=MediaType.HTML,
+    )
+
+
+GENERIC_ERROR_TEMPLATE = "errors/error.html"
+
+
+def _back_url(request: Request[Any, Any, Any]) -> str | None:
+    """The page of this site the browser came from (``Referer``), as a path, for a link back."""
+    referer = request.headers.get("referer", "")
+    if not referer:
+        return None
+    target = urlsplit(referer)
+    own = urlsplit(str(request.base_url))
+    if (target.scheme, target.netloc) != (own.scheme, own.netloc) or not target.path.startswith("/"):
+        return None
+    if target.path == request.url.path and request.method == "GET":
+        return None
+    return target.path + (f"?{target.query}" if target.query else "")
+
+
+def _plain_error_page(problem: Problem) -> str:
+    """A minimal Dutch error page for when no template can be used at all."""
+    title = html.escape(problem.title)
+    detail = html.escape(problem.detail)
+    return (
+        '<!DOCTYPE html>\n<html lang="nl"><head><meta charset="utf-8">'
+        f"<title>{title} — Stelselregister</title></head><body><main>"
+        f"<p>Foutcode {problem.status}</p><h1>{title}</h1><p>{detail}</p>"
+        '<p><a href="/">Naar de startpagina</a></p></main></body></html>'
+    )
 
 
 # Litestar's message for a required query, header, cookie or path parameter that is absent.
