@@ -496,6 +496,24 @@ def _intake_invoer(form: Any, intake: schemas.Intake) -> schemas.IntakeInvoer:
     return schemas.IntakeInvoer(antwoorden=antwoorden)
 
 
+def _intake_errors(exc: ValidationFailed, invoer: schemas.IntakeInvoer) -> dict[str, list[str]]:
+    """Service field names (``antwoorden.CODE``, ``antwoorden.CODE.afspraken``,
+    ``antwoorden[0].toelichting``) as the ids of the intake form's fields (``ondersteund-CODE``, …)."""
+    renamed: dict[str, list[str]] = {}
+    for name, reasons in field_errors(exc).items():
+        target = name
+        if name.startswith("antwoorden["):
+            index = int(name.split("[", 1)[1].split("]", 1)[0])
+            veld = name.rsplit(".", 1)[1]
+            if index < len(invoer.antwoorden) and veld in ("ondersteund", "toelichting", "afspraken"):
+                target = f"{veld}-{invoer.antwoorden[index].duty_code}"
+        elif name.startswith("antwoorden."):
+            code, _, veld = name.removeprefix("antwoorden.").partition(".")
+            target = f"{veld or 'ondersteund'}-{code}"
+        renamed.setdefault(target, []).extend(reasons)
+    return renamed
+
+
 @post(
     "/beheer/intakes/{intake_id:uuid}",
     opt={"permission": Permission.INTAKES_UITVOEREN},
@@ -523,7 +541,8 @@ async def intake_bewaren(
             )
     except ValidationFailed as exc:
         current = await queries.get_intake(db_session, intake_id)
-        return _page(request, "beheer_intake.html", {"intake": current, "errors": field_errors(exc)}, 400)
+        errors = _intake_errors(exc, invoer)
+        return _page(request, "beheer_intake.html", {"intake": current, "errors": errors}, 400)
     return _redirect(request, f"/beheer/intakes/{intake_id}", "De intake is bewaard.")
 
 

@@ -3,7 +3,9 @@ duty whether it is supported (ja / nee / deels), a toelichting and the afspraken
 
 - The intake starts from the duty list of the catalogue release in force, copied into the intake.
 - A ``concept`` intake is saved as often as needed; duties not sent keep their answer.
-- Completing needs an answer for every duty and ``ja`` for every mandatory (``verplicht``) duty.
+- Completing needs an answer for every duty, ``ja`` for every mandatory (``verplicht``) duty, and
+  the afspraken made for every duty supported in part (``deels``): the verklaring lists those duties
+  as ``taken_deels``, "with afspraken recorded in the intake".
   The completed intake is frozen and its intakeformulier (PDF) is stored as a document of record.
 - Only the assigned casemanager or a stelselbeheerder works on it (checked here, per aanmelding).
 """
@@ -163,6 +165,11 @@ async def bewaar_intake(
     return await intake_schema(session, intake)
 
 
+def deels_zonder_afspraken(intake: Intake) -> list[str]:
+    """Duties answered ``deels`` without the afspraken made about them."""
+    return [a.duty_code for a in intake.antwoorden if a.ondersteund == "deels" and not a.afspraken.strip()]
+
+
 async def rond_intake_af(
     session: AsyncSession,
     intake_id: uuid.UUID,
@@ -171,8 +178,8 @@ async def rond_intake_af(
     clock: Clock,
     renderer: PdfRenderer,
 ) -> schemas.Intake:
-    """Complete the intake: every duty answered, every mandatory duty ``ja``; freeze it and store
-    the intakeformulier PDF."""
+    """Complete the intake: every duty answered, every mandatory duty ``ja``, afspraken for every
+    ``deels``; freeze it and store the intakeformulier PDF."""
     async with audited_write(session, actor_of(principal), clock) as tx:
         intake, aanmelding = await _handled_intake(session, intake_id, principal)
         if aanmelding.status != "in_behandeling":
@@ -181,17 +188,28 @@ async def rond_intake_af(
                 "de intake kan niet meer worden afgerond."
             )
         ontbrekend, niet_voldaan = missing_answers(intake)
-        problems = [
-            InvalidParam(f"antwoorden.{code}", f"Taak {code} heeft nog geen antwoord.", "required")
-            for code in ontbrekend
-        ] + [
-            InvalidParam(
-                f"antwoorden.{code}",
-                f"Taak {code} is verplicht en moet volledig (ja) worden ondersteund.",
-                "verplicht",
-            )
-            for code in niet_voldaan
-        ]
+        problems = (
+            [
+                InvalidParam(f"antwoorden.{code}", f"Taak {code} heeft nog geen antwoord.", "required")
+                for code in ontbrekend
+            ]
+            + [
+                InvalidParam(
+                    f"antwoorden.{code}",
+                    f"Taak {code} is verplicht en moet volledig (ja) worden ondersteund.",
+                    "verplicht",
+                )
+                for code in niet_voldaan
+            ]
+            + [
+                InvalidParam(
+                    f"antwoorden.{code}.afspraken",
+                    f"Taak {code} wordt deels ondersteund: leg vast welke afspraken daarover zijn gemaakt.",
+                    "required",
+                )
+                for code in deels_zonder_afspraken(intake)
+            ]
+        )
         if problems:
             raise ValidationFailed(problems, "De intake is nog niet compleet.")
         intake.status = "afgerond"
