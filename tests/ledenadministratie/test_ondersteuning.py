@@ -99,7 +99,7 @@ async def test_only_a_dienstverlener_supports_and_only_with_its_duties(
         await services.create_ondersteuningsrelatie(
             db, _relatie(dienstverlener_id, gemeente_id, van=date(2025, 12, 1)), actor=BEHEERDER, clock=clock
         )
-    assert "op 2025-12-01 niet de rol dienstverlener" in raised.value.invalid_params[0].reason
+    assert "op 1 december 2025 niet de rol dienstverlener" in raised.value.invalid_params[0].reason
 
 
 async def test_overlapping_relations_between_the_same_parties_are_refused_and_ending_is_once(

@@ -60,11 +60,29 @@ from registry.ledenadministratie.services.rolvervullingen import (
     close_ondersteuningsrelatie,
     close_rolvervulling,
 )
+from registry.templating import format_datumtijd
 
 ENTITY = "deelnemer"
 _AANGEMELD = DeelnemerStatus.AANGEMELD.value
 _SOORTEN = frozenset(DeelnemerSoort)
-_SOORTEN_TEKST = ", ".join(DeelnemerSoort)
+
+
+def _opsomming(woorden: Iterable[str]) -> str:
+    """``a, b of c``: a choice as a sentence says it."""
+    lijst = list(woorden)
+    return lijst[0] if len(lijst) == 1 else f"{', '.join(lijst[:-1])} of {lijst[-1]}"
+
+
+# The choices by their labels (``Veilig Thuis``, ``beëindigd``), as the forms show them.
+_SOORTEN_TEKST = _opsomming(soort.label for soort in DeelnemerSoort)
+_STATUSSEN_TEKST = _opsomming(status.label.lower() for status in DeelnemerStatus)
+# An address part with its article, as a sentence names it.
+_ADRESDELEN = {
+    "straat": "de straat",
+    "huisnummer": "het huisnummer",
+    "postcode": "de postcode",
+    "plaats": "de plaats",
+}
 MAX_NAAM = 300
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HUISNUMMER = re.compile(r"^[1-9][0-9]{0,4}(?:[ -]?[A-Za-z0-9]{1,6})?$")
@@ -161,7 +179,7 @@ def _soort(soort: str, problems: list[InvalidParam]) -> str:
         problems.append(InvalidParam("soort", f"Kies de soort organisatie: {_SOORTEN_TEKST}.", "required"))
     elif value not in _SOORTEN:
         problems.append(
-            InvalidParam("soort", f"Onbekende soort organisatie '{soort}'; kies uit {_SOORTEN_TEKST}.")
+            InvalidParam("soort", f"Onbekende soort organisatie '{soort.strip()}'; kies {_SOORTEN_TEKST}.")
         )
     return value
 
@@ -209,7 +227,9 @@ def _adres(invoer: AdresInvoer | None, problems: list[InvalidParam]) -> _Adres |
     for name, value in fields.items():
         if not value:
             problems.append(
-                InvalidParam(f"adres.{name}", f"Vul ook de {name} in, of laat het adres leeg.", "required")
+                InvalidParam(
+                    f"adres.{name}", f"Vul ook {_ADRESDELEN[name]} in, of laat het adres leeg.", "required"
+                )
             )
     postcode = fields["postcode"]
     if postcode:
@@ -225,7 +245,11 @@ def _adres(invoer: AdresInvoer | None, problems: list[InvalidParam]) -> _Adres |
         )
     for name, limit in (("straat", 200), ("plaats", 100)):
         if len(fields[name]) > limit:
-            problems.append(InvalidParam(f"adres.{name}", f"Ten hoogste {limit} tekens."))
+            problems.append(
+                InvalidParam(
+                    f"adres.{name}", f"{_ADRESDELEN[name].capitalize()} heeft ten hoogste {limit} tekens."
+                )
+            )
     return _Adres(
         normalise_naam(fields["straat"]), fields["huisnummer"], postcode, normalise_naam(fields["plaats"])
     )
@@ -234,7 +258,7 @@ def _adres(invoer: AdresInvoer | None, problems: list[InvalidParam]) -> _Adres |
 def _regio(regio: str, problems: list[InvalidParam]) -> str | None:
     value = normalise_naam(regio)
     if len(value) > 200:
-        problems.append(InvalidParam("regio", "Ten hoogste 200 tekens."))
+        problems.append(InvalidParam("regio", "De regio heeft ten hoogste 200 tekens."))
     return value or None
 
 
@@ -646,9 +670,12 @@ def _check_statuswijziging(
 ) -> tuple[DeelnemerStatus, str, datetime]:
     problems: list[InvalidParam] = []
     value = status.strip().lower().replace("ë", "e")
-    if value not in DeelnemerStatus.__members__.values():
-        keuzes = ", ".join(DeelnemerStatus)
-        problems.append(InvalidParam("status", f"Onbekende status '{status}'; kies uit {keuzes}."))
+    if not value:
+        problems.append(InvalidParam("status", f"Kies de nieuwe status: {_STATUSSEN_TEKST}.", "required"))
+    elif value not in DeelnemerStatus.__members__.values():
+        problems.append(
+            InvalidParam("status", f"Onbekende status '{status.strip()}'; kies {_STATUSSEN_TEKST}.")
+        )
     reden = reden.strip()
     if not reden:
         problems.append(InvalidParam("reden", "Geef de reden van de statuswijziging.", "required"))
@@ -676,7 +703,7 @@ async def _wijzig_status(
     if moment < huidig.geldig_van:
         raise ValidationFailed.single(
             "ingang",
-            f"De wijziging kan niet ingaan vóór de huidige status ({huidig.geldig_van.isoformat()}).",
+            f"De wijziging kan niet ingaan vóór de huidige status ({format_datumtijd(huidig.geldig_van)}).",
         )
     huidig.geldig_tot = moment
     periode = Statusperiode(**periode_values(deelnemer.id, nieuw, van.value, moment, reden, tx))

@@ -34,7 +34,9 @@ from registry.ledenadministratie.services.rolvervullingen import (
     RELATIE_ENTITY,
     check_beeindiging,
     close_ondersteuningsrelatie,
+    omgekeerde_periode,
 )
+from registry.templating import format_datum
 
 
 def _check_input(data: OndersteuningsrelatieCreate) -> tuple[list[str], list[InvalidParam]]:
@@ -47,14 +49,7 @@ def _check_input(data: OndersteuningsrelatieCreate) -> tuple[list[str], list[Inv
             InvalidParam("deelnemerId", "Een dienstverlener ondersteunt een andere deelnemer, niet zichzelf.")
         )
     if data.geldig_tot is not None and data.geldig_tot <= data.geldig_van:
-        problems.append(
-            InvalidParam(
-                "geldigTot",
-                f"geldigTot ({data.geldig_tot.isoformat()}) moet na geldigVan "
-                f"({data.geldig_van.isoformat()}) liggen.",
-                "inverted-period",
-            )
-        )
+        problems.append(omgekeerde_periode(data.geldig_van, data.geldig_tot, "de relatie"))
     return taken, problems
 
 
@@ -81,7 +76,7 @@ async def create_ondersteuningsrelatie(
         if holds_role is None:
             raise ValidationFailed.single(
                 "dienstverlenerId",
-                f"{dienstverlener.naam} heeft op {data.geldig_van.isoformat()} niet de rol dienstverlener.",
+                f"{dienstverlener.naam} heeft op {format_datum(data.geldig_van)} niet de rol dienstverlener.",
                 "geen-dienstverlener",
             )
         rol = await catalogus_rol(session, DIENSTVERLENER)
@@ -115,7 +110,7 @@ async def create_ondersteuningsrelatie(
                     InvalidParam(
                         "geldigVan",
                         f"{dienstverlener.naam} ondersteunt {deelnemer.naam} al vanaf "
-                        f"{overlapping.geldig_van.isoformat()}; beëindig die relatie eerst.",
+                        f"{format_datum(overlapping.geldig_van)}; beëindig die relatie eerst.",
                         "overlap",
                     )
                 ]

@@ -39,7 +39,7 @@ from registry.ledenadministratie.models import (
     Vervullingstatus,
 )
 from registry.ledenadministratie.peildatum import AMSTERDAM
-from registry.ledenadministratie.schemas import Beeindiging, RolvervullingCreate
+from registry.ledenadministratie.schemas import BasisInvoer, Beeindiging, RolvervullingCreate
 from registry.ledenadministratie.services.queries import get_deelnemer_by_id, overlaps
 from registry.ledenadministratie.verklaringcheck import (
     VerklaringCheck,
@@ -59,25 +59,29 @@ class _Registered:
 REGISTERED = _Registered()
 
 
-def _check_input(data: RolvervullingCreate) -> list[InvalidParam]:
+def omgekeerde_periode(van: date, tot: date, wat: str) -> InvalidParam:
+    """The problem of a period whose end (``geldigTot``) is not after its start, in the words of the
+    forms (the field name stays ``geldigTot`` for the API)."""
+    return InvalidParam(
+        "geldigTot",
+        f"Geldig tot ({format_datum(tot)}) moet na geldig van ({format_datum(van)}) liggen; "
+        f"geldig tot is de eerste dag waarop {wat} niet meer geldt.",
+        "inverted-period",
+    )
+
+
+def check_rol_en_basis(rol_code: str, basis: BasisInvoer) -> list[InvalidParam]:
+    """The problems of a grant's role and basis, apart from its period."""
     problems: list[InvalidParam] = []
-    if not data.rol_code.strip():
+    if not rol_code.strip():
         problems.append(InvalidParam("rolCode", "Kies de rol uit de catalogus.", "required"))
-    if data.geldig_tot is not None and data.geldig_tot <= data.geldig_van:
+    if basis.soort.strip().lower() not in Basissoort.__members__.values():
         problems.append(
             InvalidParam(
-                "geldigTot",
-                f"geldigTot ({data.geldig_tot.isoformat()}) moet na "
-                f"geldigVan ({data.geldig_van.isoformat()}) "
-                "liggen; geldigTot is de eerste dag waarop de rol niet meer geldt.",
-                "inverted-period",
+                "basis.soort", f"Onbekende basis '{basis.soort.strip()}'; kies verklaring of besluit."
             )
         )
-    if data.basis.soort.strip().lower() not in Basissoort.__members__.values():
-        problems.append(
-            InvalidParam("basis.soort", f"Onbekende basis '{data.basis.soort}'; kies verklaring of besluit.")
-        )
-    if not data.basis.referentie.strip():
+    if not basis.referentie.strip():
         problems.append(
             InvalidParam(
                 "basis.referentie",
@@ -85,13 +89,25 @@ def _check_input(data: RolvervullingCreate) -> list[InvalidParam]:
                 "required",
             )
         )
-    elif len(data.basis.referentie.strip()) > 200:
-        problems.append(InvalidParam("basis.referentie", "Ten hoogste 200 tekens."))
+    elif len(basis.referentie.strip()) > 200:
+        problems.append(
+            InvalidParam("basis.referentie", "Het kenmerk of verklaringnummer heeft ten hoogste 200 tekens.")
+        )
+    return problems
+
+
+def _check_input(data: RolvervullingCreate) -> list[InvalidParam]:
+    problems = check_rol_en_basis(data.rol_code, data.basis)
+    if data.geldig_tot is not None and data.geldig_tot <= data.geldig_van:
+        problems.insert(
+            1 if problems and problems[0].name == "rolCode" else 0,
+            omgekeerde_periode(data.geldig_van, data.geldig_tot, "de rol"),
+        )
     return problems
 
 
 def _period_text(van: date, tot: date | None) -> str:
-    return f"van {van.isoformat()} " + (f"tot {tot.isoformat()}" if tot else "zonder einddatum")
+    return f"van {format_datum(van)} " + (f"tot {format_datum(tot)}" if tot else "zonder einddatum")
 
 
 def _history(tx: WriteTransaction, soort: str, geldig_tot: date | None, reden: str) -> Rolvervullingwijziging:
@@ -305,18 +321,18 @@ def check_beeindiging(data: Beeindiging, van: date, tot: date | None, today: dat
         problems.append(
             InvalidParam(
                 "einddatum",
-                f"{data.einddatum.isoformat()} ligt in het verleden; "
+                f"{format_datum(data.einddatum)} ligt in het verleden; "
                 "beëindigen kan niet met terugwerkende kracht, "
                 "zodat eerder gegeven antwoorden blijven kloppen.",
                 "in-past",
             )
         )
     elif data.einddatum < van:
-        problems.append(InvalidParam("einddatum", f"De einddatum ligt vóór het begin ({van.isoformat()})."))
+        problems.append(InvalidParam("einddatum", f"De einddatum ligt vóór het begin ({format_datum(van)})."))
     if tot is not None and data.einddatum > tot:
         problems.append(
             InvalidParam(
-                "einddatum", f"Dit eindigt al op {tot.isoformat()}; een latere einddatum verlengt niets."
+                "einddatum", f"Dit eindigt al op {format_datum(tot)}; een latere einddatum verlengt niets."
             )
         )
     return problems
@@ -332,7 +348,7 @@ async def end_rolvervulling(
             raise NotFound(f"Er is geen rolvervulling met id {rolvervulling_id}.")
         if rolvervulling.status == Vervullingstatus.BEEINDIGD:
             raise InvalidTransition(
-                f"Deze rolvervulling is al beëindigd (geldig tot {rolvervulling.geldig_tot})."
+                f"Deze rolvervulling is al beëindigd (geldig tot {format_datum(rolvervulling.geldig_tot)})."
             )
         problems = check_beeindiging(
             data, rolvervulling.geldig_van, rolvervulling.geldig_tot, tx.now.astimezone(AMSTERDAM).date()

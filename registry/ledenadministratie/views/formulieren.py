@@ -33,6 +33,7 @@ from registry.ledenadministratie.schemas import (
     IdentificatieInvoer,
     RolvervullingCreate,
 )
+from registry.ledenadministratie.services.rolvervullingen import check_rol_en_basis
 from registry.templating import flash
 
 READ = {"permission": Permission.DEELNEMERS_LEZEN}
@@ -174,7 +175,7 @@ def form_errors(exc: ValidationFailed) -> dict[str, list[str]]:
             if lijst == "identificaties":
                 name, reason = "identificaties", f"Regel {index + 1}: {reason}"
             else:
-                name = f"contact{veld.capitalize()}-{index}"
+                name, reason = f"contact{veld.capitalize()}-{index}", f"Contactpersoon {index + 1}: {reason}"
         elif name.startswith("adres."):
             name = "adres" + name.removeprefix("adres.").capitalize()
         elif name == "contactpersonen":
@@ -183,16 +184,21 @@ def form_errors(exc: ValidationFailed) -> dict[str, list[str]]:
     return errors
 
 
+DATE_LABELS = {"geldigVan": "Geldig van", "geldigTot": "Geldig tot", "einddatum": "Einddatum"}
+"""The label of each date field of the forms, so that a problem in the error summary names its field."""
+
+
 def parse_date(text: str, field: str, problems: list[InvalidParam], *, required: bool) -> date | None:
     """A date typed as 2026-01-01; a problem under ``field`` when it is not one (or missing and required)."""
+    label = DATE_LABELS.get(field, field)
     if not text.strip():
         if required:
-            problems.append(InvalidParam(field, "Vul een datum in.", "required"))
+            problems.append(InvalidParam(field, f"Vul de datum bij {label} in.", "required"))
         return None
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        problems.append(InvalidParam(field, f"'{text.strip()}' is geen datum zoals 2026-01-01."))
+        problems.append(InvalidParam(field, f"'{text.strip()}' bij {label} is geen datum zoals 2026-01-01."))
         return None
 
 
@@ -242,13 +248,16 @@ class RolForm(msgspec.Struct, kw_only=True, rename="camel"):
         problems: list[InvalidParam] = []
         van = parse_date(self.geldig_van, "geldigVan", problems, required=True)
         tot = parse_date(self.geldig_tot, "geldigTot", problems, required=False)
+        basis = BasisInvoer(soort=self.basis_soort, referentie=self.basis_referentie)
         if problems or van is None:
-            raise ValidationFailed(problems)
+            # Every other problem too, in the order of the form, not only the dates.
+            rest = check_rol_en_basis(self.rol_code, basis)
+            raise ValidationFailed(
+                [p for p in rest if p.name == "rolCode"] + problems + [p for p in rest if p.name != "rolCode"]
+            )
         return RolvervullingCreate(
-            rol_code=self.rol_code, geldig_van=van, geldig_tot=tot,
-            basis=BasisInvoer(soort=self.basis_soort, referentie=self.basis_referentie),
-            toelichting=self.toelichting,
-        )  # fmt: skip
+            rol_code=self.rol_code, geldig_van=van, geldig_tot=tot, basis=basis, toelichting=self.toelichting
+        )
 
 
 def rol_errors(exc: ValidationFailed) -> dict[str, list[str]]:
