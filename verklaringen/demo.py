@@ -85,10 +85,6 @@ ORGANISATIES = {
 }
 
 
-def _om(moment: datetime) -> Clock:
-    return FixedClock(moment)
-
-
 @dataclass
 class _Demo:
     session: AsyncSession
@@ -174,7 +170,7 @@ class _Demo:
     ) -> schemas.Verklaring:
         """From an assigned aanmelding to an issued verklaring: intake and besluit a week before
         ``moment``, the deelnemer's signature an hour before, the afgifte at ``moment``."""
-        nummer = await self.toegekend(referentie, _om(moment - BESLUIT_VOOR_AFGIFTE))
+        nummer = await self.toegekend(referentie, FixedClock(moment - BESLUIT_VOOR_AFGIFTE))
         verklaring = await find_verklaring(self.session, nummer)
         if contact is None:
             contact = await self.contact(verklaring)
@@ -184,14 +180,14 @@ class _Demo:
             akkoord=True,
             document_hash=verklaring.inhoud_hash,
             principal=contact,
-            clock=_om(moment - timedelta(hours=1)),
+            clock=FixedClock(moment - timedelta(hours=1)),
         )
         return await afgifte.geef_af(
             self.session,
             nummer,
             document_hash=verklaring.inhoud_hash,
             principal=self.beheerder,
-            clock=_om(moment),
+            clock=FixedClock(moment),
             signer=self.signer,
             base_url=self.base_url,
             renderer=self.renderer,
@@ -200,7 +196,7 @@ class _Demo:
     async def aangevraagd_en_afgegeven(
         self, invoer: schemas.AanmeldingInvoer, contact: Principal | None, moment: datetime
     ) -> schemas.Verklaring:
-        referentie = await self.aanmelding(invoer, _om(moment - AANMELDING_VOOR_AFGIFTE))
+        referentie = await self.aanmelding(invoer, FixedClock(moment - AANMELDING_VOOR_AFGIFTE))
         return await self.afgegeven(referentie, contact, moment)
 
     def dagen_geleden(self, dagen: int) -> datetime:
@@ -209,7 +205,7 @@ class _Demo:
     async def vernieuwd(self, nummer: str, *, aangevraagd: int, afgegeven: int) -> schemas.Verklaring:
         """The renewal of verklaring ``nummer``: applied for ``aangevraagd`` days ago, issued
         ``afgegeven`` days ago."""
-        clock = _om(self.dagen_geleden(aangevraagd))
+        clock = FixedClock(self.dagen_geleden(aangevraagd))
         vernieuwing = await levenscyclus.vernieuw(self.session, nummer, principal=self.beheerder, clock=clock)
         await self.toewijzen(vernieuwing.referentie, clock)
         return await self.afgegeven(vernieuwing.referentie, None, self.dagen_geleden(afgegeven))
@@ -229,19 +225,19 @@ class _Demo:
     async def schors(self, nummer: str, reden: str, dagen_geleden: int) -> None:
         await levenscyclus.schors(
             self.session, nummer, reden, principal=self.beheerder,
-            clock=_om(self.dagen_geleden(dagen_geleden)), base_url=self.base_url,
+            clock=FixedClock(self.dagen_geleden(dagen_geleden)), base_url=self.base_url,
         )  # fmt: skip
 
     async def herstel(self, nummer: str, reden: str, dagen_geleden: int) -> None:
         await levenscyclus.herstel(
             self.session, nummer, reden, principal=self.beheerder,
-            clock=_om(self.dagen_geleden(dagen_geleden)), base_url=self.base_url,
+            clock=FixedClock(self.dagen_geleden(dagen_geleden)), base_url=self.base_url,
         )  # fmt: skip
 
     async def trek_in(self, nummer: str, reden: str, dagen_geleden: int) -> None:
         await levenscyclus.trek_in(
             self.session, nummer, reden, principal=self.beheerder,
-            clock=_om(self.dagen_geleden(dagen_geleden)), base_url=self.base_url,
+            clock=FixedClock(self.dagen_geleden(dagen_geleden)), base_url=self.base_url,
         )  # fmt: skip
 
     async def contact(self, verklaring: Verklaring) -> Principal:
@@ -395,14 +391,14 @@ async def _verhaal(demo: _Demo, dienstverleners: list[_Organisatie], contact: Pr
             relatie,
             Beeindiging(einddatum=today_of(intrekking), reden=f"Verklaring {ingetrokken.nummer} ingetrokken"),
             actor=ACTOR,
-            clock=_om(intrekking),
+            clock=FixedClock(intrekking),
         )
-    wacht = await demo.aanmelding(demo.invoer(samenwerkdata, gtk), _om(demo.dagen_geleden(16)))
-    afgewezen = await _afgewezen(demo, _om(demo.dagen_geleden(10)))
+    wacht = await demo.aanmelding(demo.invoer(samenwerkdata, gtk), FixedClock(demo.dagen_geleden(16)))
+    afgewezen = await _afgewezen(demo, FixedClock(demo.dagen_geleden(10)))
     await demo.schors(geschorst.nummer, "Beveiligingsincident in onderzoek.", 5)
     referentie = await _in_intake(demo, demo.dagen_geleden(3))
     # Samenwerkdata's verklaring as GtK Beheerder is toegekend and waits for its contact person.
-    te_ondertekenen = await demo.toegekend(wacht, _om(demo.dagen_geleden(2)))
+    te_ondertekenen = await demo.toegekend(wacht, FixedClock(demo.dagen_geleden(2)))
     return [
         f"verklaringen: {geldig.nummer} geldig (KvK {DEMO_DEELNEMER_KVK}; {beheer.nummer} as GtK Beheerder), "
         f"{hersteld.nummer} geschorst and hersteld, {eerste.nummer} renewed by {opvolger.nummer}, "
@@ -414,7 +410,7 @@ async def _verhaal(demo: _Demo, dienstverleners: list[_Organisatie], contact: Pr
 
 async def _in_intake(demo: _Demo, moment: datetime) -> str:
     referentie, intake = await demo.tot_intake(
-        demo.invoer(ORGANISATIES["intake"], "dienstverlener"), _om(moment)
+        demo.invoer(ORGANISATIES["intake"], "dienstverlener"), FixedClock(moment)
     )
     half = [
         schemas.IntakeantwoordInvoer(duty_code=a.duty_code, ondersteund="ja", toelichting="Besproken.")
