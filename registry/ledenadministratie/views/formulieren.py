@@ -38,13 +38,12 @@ from registry.templating import flash
 
 READ = {"permission": Permission.DEELNEMERS_LEZEN}
 MANAGE = {"permission": Permission.DEELNEMERS_BEHEREN}
-CONTACT_ROWS = 3
 SOORT_OPTIONS = [(soort.value, soort.label) for soort in DeelnemerSoort]
 STATUS_OPTIONS = [(status.value, status.label) for status in DeelnemerStatus]
 
 
 class ContactgegevensForm(msgspec.Struct, kw_only=True, rename="camel"):
-    """Address, website and up to :data:`CONTACT_ROWS` contactpersonen (as parallel lists), as posted."""
+    """Address, website and contactpersonen (as parallel lists), as posted."""
 
     website: str = ""
     adres_straat: str = ""
@@ -85,20 +84,21 @@ class ContactgegevensForm(msgspec.Struct, kw_only=True, rename="camel"):
         )
 
     def contact_rows(self) -> list[dict[str, str]]:
-        """The contactpersonen as the form shows them, with room for one more."""
-        rows = max(CONTACT_ROWS, len(self.contact_naam) + 1)
-        return [
-            {
-                field: (values[index] if index < len(values) else "")
-                for field, values in (
-                    ("naam", self.contact_naam),
-                    ("functie", self.contact_functie),
-                    ("email", self.contact_email),
-                    ("telefoon", self.contact_telefoon),
-                )
-            }
-            for index in range(rows)
+        """The contactpersonen as the form shows them: every row up to the last one filled in, and one
+        empty row for one more. The same input shows the same rows, however often it is shown again."""
+        columns = (
+            ("naam", self.contact_naam),
+            ("functie", self.contact_functie),
+            ("email", self.contact_email),
+            ("telefoon", self.contact_telefoon),
+        )
+        rows = [
+            {field: (values[index] if index < len(values) else "") for field, values in columns}
+            for index in range(max(len(values) for _, values in columns))
         ]
+        while rows and not any(value.strip() for value in rows[-1].values()):
+            rows.pop()
+        return [*rows, dict.fromkeys(("naam", "functie", "email", "telefoon"), "")]
 
     @classmethod
     def contact_fields(cls, deelnemer: Deelnemer) -> dict[str, Any]:
