@@ -13,6 +13,7 @@ import html
 import logging
 import re
 import socket
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -200,18 +201,173 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def _validation_params(exc: HTTPException) -> list[InvalidParam]:
+# --- the validation messages of msgspec and Litestar, in Dutch --------------------------------------
+
+_TYPE_NAMES = {
+    "int": "een geheel getal",
+    "float": "een getal",
+    "decimal": "een decimaal getal",
+    "str": "tekst",
+    "bool": "true of false",
+    "null": "null",
+    "object": "een object",
+    "array": "een lijst",
+    "bytes": "base64-gecodeerde bytes",
+    "datetime": "een datum met tijd (RFC 3339, zoals 2026-11-23T14:05:00Z)",
+    "date": "een datum (JJJJ-MM-DD)",
+    "time": "een tijd (UU:MM:SS)",
+    "duration": "een tijdsduur (ISO 8601)",
+    "uuid": "een UUID",
+}
+_LENGTH_UNITS = {"str": ("teken", "tekens"), "array": ("element", "elementen"), "object": ("veld", "velden")}
+_INVALID_FORMATS = {
+    "Invalid RFC3339 encoded datetime": "Geen geldige datum met tijd (RFC 3339, zoals 2026-11-23T14:05:00Z).",
+    "Invalid RFC3339 encoded date": "Geen geldige datum (JJJJ-MM-DD).",
+    "Invalid RFC3339 encoded time": "Geen geldige tijd (UU:MM:SS).",
+    "Invalid ISO8601 duration": "Geen geldige tijdsduur (ISO 8601).",
+    "Invalid UUID": "Geen geldige UUID.",
+    "Invalid base64 encoded string": "Geen geldige base64-tekst.",
+    "Invalid decimal string": "Geen geldig decimaal getal.",
+    "Invalid epoch timestamp": "Geen geldig tijdstip.",
+}
+# Messages of this shape come from msgspec or Litestar and are English; any other message is one
+# of the register's own (a ``__post_init__`` check) and is Dutch already.
+_FRAMEWORK_MESSAGE = re.compile(r"^(Expected|Invalid|Object|JSON|Input|Missing|Only|Unknown) ")
+
+
+def _type_name(expected: str) -> str:
+    return " of ".join(_TYPE_NAMES.get(part.strip(), part.strip()) for part in expected.split("|"))
+
+
+def _length_reason(kind: str, op: str, number: str) -> str:
+    singular, plural = _LENGTH_UNITS.get(kind, ("byte", "bytes"))
+    unit = singular if number == "1" else plural
+    return {
+        "<=": f"Mag hoogstens {number} {unit} lang zijn.",
+        "<": f"Moet korter zijn dan {number} {plural}.",
+        ">=": f"Moet minstens {number} {unit} lang zijn.",
+        ">": f"Moet langer zijn dan {number} {plural}.",
+    }[op]
+
+
+def _bound_reason(op: str, number: str) -> str:
+    return {
+        "<=": f"Mag hoogstens {number} zijn.",
+        "<": f"Moet kleiner zijn dan {number}.",
+        ">=": f"Moet minstens {number} zijn.",
+        ">": f"Moet groter zijn dan {number}.",
+    }[op]
+
+
+_Translation = tuple[str, str, str | None]  # reason, code, the member an object misses or has too many
+
+
+def _length(g: dict[str, str]) -> _Translation:
+    code = "max-length" if g["op"].startswith("<") else "min-length"
+    return _length_reason(g["kind"], g["op"], g["n"]), code, None
+
+
+def _bound(g: dict[str, str]) -> _Translation:
+    return _bound_reason(g["op"], g["n"]), "maximum" if g["op"].startswith("<") else "minimum", None
+
+
+def _wrong_type(g: dict[str, str]) -> _Translation:
+    return f"Moet {_type_name(g['kind'])} zijn, niet {_type_name(g['got'])}.", "type", None
+
+
+_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[dict[str, str]], _Translation]], ...] = (
+    (re.compile(r"Expected `(?P<kind>[^`]+)` of length (?P<op><=|>=|<|>) (?P<n>\d+)"), _length),
+    (
+        re.compile(r"Expected `array` of length (?P<n>\d+)"),
+        lambda g: (f"Moet een lijst van precies {g['n']} elementen zijn.", "length", None),
+    ),
+    (re.compile(r"Expected `[^`]+` (?P<op><=|>=|<|>) (?P<n>\S+)"), _bound),
+    (
+        re.compile(r"Expected `[^`]+` that's a multiple of (?P<n>\S+)"),
+        lambda g: (f"Moet een veelvoud van {g['n']} zijn.", "multiple-of", None),
+    ),
+    (
+        re.compile(r"Expected `[^`]+` matching regex (?P<regex>.+)"),
+        lambda g: (f"Heeft niet de verwachte vorm (patroon {g['regex']}).", "pattern", None),
+    ),
+    (re.compile(r"Expected `(?P<kind>[^`]+)`, got `(?P<got>[^`]+)`"), _wrong_type),
+    (
+        re.compile(r"Expected `[^`]+` with a timezone component"),
+        lambda _: ("Moet een tijdzone hebben (zoals Z of +01:00).", "format", None),
+    ),
+    (
+        re.compile(r"Expected `[^`]+` with no timezone component"),
+        lambda _: ("Mag geen tijdzone hebben.", "format", None),
+    ),
+    (
+        re.compile(r"Invalid enum value (?P<value>.+)"),
+        lambda g: (f"Onbekende waarde {g['value']}.", "enum", None),
+    ),
+    (
+        re.compile(r"Object missing required field `(?P<field>[^`]+)`"),
+        lambda g: ("Dit veld is verplicht.", "required", g["field"]),
+    ),
+    (
+        re.compile(r"Object contains unknown field `(?P<field>[^`]+)`"),
+        lambda g: ("Dit veld is onbekend.", "unknown", g["field"]),
+    ),
+)
+
+
+def dutch_validation_message(message: str) -> _Translation:
+    """A msgspec/Litestar validation message in Dutch: ``(reason, code, field)``, where ``field`` is
+    the member an object misses or has too many (the message names it, not its location)."""
+    message = message.split(" - at `", 1)[0].strip()
+    if message in _INVALID_FORMATS:
+        return _INVALID_FORMATS[message], "format", None
+    for pattern, translate in _PATTERNS:
+        if match := pattern.fullmatch(message):
+            return translate(match.groupdict())
+    if _FRAMEWORK_MESSAGE.match(message):
+        return "Ongeldige waarde.", "invalid", None
+    return message, "invalid", None
+
+
+def _malformed_body_reason(message: str) -> str:
+    """msgspec's decode error for a body that is not JSON, in Dutch."""
+    at_byte = re.search(r"\(byte (\d+)\)", message)
+    if message.startswith("Invalid content-length"):
+        return "De header Content-Length is ongeldig."
+    if message.startswith("Input data was truncated"):
+        return "De inhoud van het verzoek is onvolledige JSON."
+    if at_byte:
+        return f"De inhoud van het verzoek is geen geldige JSON (fout bij byte {at_byte[1]})."
+    return "De inhoud van het verzoek is geen geldige JSON voor deze operatie."
+
+
+def _query_name(request: Request[Any, Any, Any], key: str) -> str:
+    """A query parameter by the name the client sent (Litestar reports the Python name)."""
+    if key in request.query_params:
+        return key
+    camel = _camel(key)
+    wanted = camel.lower()
+    return next((name for name in request.query_params if name.lower() == wanted), camel)
+
+
+def _validation_params(request: Request[Any, Any, Any], exc: HTTPException) -> list[InvalidParam]:
     params: list[InvalidParam] = []
     extra = exc.extra if isinstance(exc.extra, list) else []
     for item in extra:
-        if isinstance(item, dict):
-            key = str(item.get("key") or "body")
-            # Litestar reports query/header parameters by their Python name; callers know them by
-            # the published (lowerCamelCase) name.
-            source = item.get("source")
-            if str(getattr(source, "value", source)) == "query":
-                key = _camel(key)
-            params.append(InvalidParam(name=key, reason=str(item.get("message", "ongeldige waarde"))))
+        if not isinstance(item, dict):
+            continue
+        key = str(item.get("key") or "body")
+        reason, code, member = dutch_validation_message(str(item.get("message", "")))
+        source = item.get("source")
+        source = str(getattr(source, "value", source))
+        if source == "query":
+            key = _query_name(request, key)
+        elif source == "body" or key == "data":
+            # the body is the handler's ``data`` parameter; deeper keys are paths inside it
+            root = key in {"data", "body"}
+            key = "body" if root else key
+            if member is not None:
+                key = member if root else f"{key}.{member}"
+        params.append(InvalidParam(name=key, reason=reason, code=code))
     return params
 
 
@@ -219,7 +375,7 @@ def _http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException)
     status = exc.status_code
     headers = dict(exc.headers or {})
     if isinstance(exc, ValidationException) or (status == 400 and type(exc).__name__ == "ClientException"):
-        params = _validation_params(exc)
+        params = _validation_params(request, exc)
         missing = _MISSING_PARAMETER.match(exc.detail or "")
         if missing and not params:
             params = [
@@ -229,10 +385,9 @@ def _http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException)
             detail = "De invoer bevat fouten: " + "; ".join(f"{p.name}: {p.reason}" for p in params)
         else:
             # No field-level details: the body itself could not be decoded (malformed JSON, wrong type).
-            reason = exc.detail or "onleesbare inhoud"
-            detail = f"De inhoud van het verzoek is geen geldige JSON voor deze operatie: {reason}"
+            detail = reason = _malformed_body_reason(exc.detail or "")
             params = [InvalidParam(name="body", reason=reason, code="malformed")]
-        logger.info("400 %s %s: %s", request.method, request.url.path, detail)
+        logger.info("400 %s %s: %s (%s; %s)", request.method, request.url.path, detail, exc.detail, exc.extra)
         return problem_response(request, build_problem(request, 400, detail, invalid_params=params), headers)
     detail = {
         404: "De gevraagde bron bestaat niet.",
