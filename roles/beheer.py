@@ -114,6 +114,16 @@ async def _confirmed(request: AnyRequest) -> bool:
     return _text(await request.form(), "bevestigd") == "ja"
 
 
+# The longest text of each field, said in the forms (the editing services refuse a longer one).
+MAXIMA = {
+    "release": schemas.RELEASE_MAXIMA,
+    "rol": schemas.ROL_MAXIMA,
+    "duty": schemas.DUTY_MAXIMA,
+    "samenwerkfunctie": schemas.SAMENWERKFUNCTIE_MAXIMA,
+    "grondslag": schemas.GRONDSLAG_MAXIMA,
+}
+
+
 def _context(request: AnyRequest, **context: Any) -> dict[str, Any]:
     return {
         "kan_beheren": _kan_beheren(request),
@@ -123,6 +133,7 @@ def _context(request: AnyRequest, **context: Any) -> dict[str, Any]:
         "relatiesoorten": RELATIESOORTEN,
         "soort_opties": [(soort, soort) for soort, _ in DUTY_KOLOMMEN],
         "documentstatus_opties": [(str(status), str(status)) for status in cf.Documentstatus],
+        "maxima": MAXIMA,
         **context,
     }
 

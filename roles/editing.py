@@ -53,8 +53,21 @@ ROL_FIELDS = schemas.RolInvoer.__struct_fields__  # everything the role form set
 DUTY_FIELDS = ("code", "soort", "tekst", "verplicht", "positie")
 FUNCTIE_FIELDS = schemas.Samenwerkfunctie.__struct_fields__
 GRONDSLAG_FIELDS = (*schemas.Grondslag.__struct_fields__, "positie")
-NAAM_LENGTH = 200
-TITEL_LENGTH = 300
+_VELDNAAM = {
+    "titel": "de titel",
+    "toelichting": "de toelichting",
+    "naam": "de naam",
+    "invulling": "de invulling",
+    "bron": "de bron",
+    "tekst": "de tekst",
+    "omschrijving": "de omschrijving",
+    "uitgewerkte_omschrijving": "de uitgewerkte omschrijving",
+    "huidige_voorbeelden": "de huidige voorbeelden",
+    "huidige_oplossingen": "de huidige oplossingen",
+    "gebruikersverhaal": "het gebruikersverhaal",
+    "zakelijke_rechtvaardiging": "de zakelijke rechtvaardiging",
+    "wet": "de wet of het verdrag",
+}
 _CODE = re.compile(cf.CODE_PATTERN)
 _SOORT_LETTER = {"taak": "t", "verantwoordelijkheid": "v", "bevoegdheid": "b"}
 
@@ -86,16 +99,31 @@ async def _check_release(session: AsyncSession, release: models.Release) -> None
         ) from exc
 
 
-def _required(
-    problems: list[InvalidParam], name: str, value: str, label: str, limit: int | None = None
-) -> str:
+def _too_long(problems: list[InvalidParam], name: str, value: str, limit: int) -> None:
+    """A text longer than ``limit`` characters (a line break counts as one, as a browser counts it)."""
+    length = len(value.replace("\r\n", "\n"))
+    if length > limit:
+        problems.append(
+            InvalidParam(
+                name,
+                f"Ten hoogste {limit} tekens voor {_VELDNAAM.get(name, name)}; nu zijn het er {length}.",
+                "too-long",
+            )
+        )
+
+
+def _required(problems: list[InvalidParam], name: str, value: str, label: str, limit: int) -> str:
     value = value.strip()
     if not value:
         problems.append(InvalidParam(name, f"Vul {label} in.", "required"))
-    elif limit is not None and len(value) > limit:
-        problems.append(
-            InvalidParam(name, f"{label.capitalize()} is te lang (hoogstens {limit} tekens).", "too-long")
-        )
+    else:
+        _too_long(problems, name, value, limit)
+    return value
+
+
+def _optional(problems: list[InvalidParam], name: str, value: str, limit: int) -> str:
+    value = value.strip()
+    _too_long(problems, name, value, limit)
     return value
 
 
@@ -214,8 +242,11 @@ async def update_release(
     session: AsyncSession, versie: str, invoer: schemas.ReleaseInvoer, *, actor: Actor, clock: Clock
 ) -> schemas.Release:
     problems: list[InvalidParam] = []
-    titel = _required(problems, "titel", invoer.titel, "een titel", TITEL_LENGTH)
-    toelichting = _required(problems, "toelichting", invoer.toelichting, "een toelichting")
+    maxima = schemas.RELEASE_MAXIMA
+    titel = _required(problems, "titel", invoer.titel, "een titel", maxima["titel"])
+    toelichting = _required(
+        problems, "toelichting", invoer.toelichting, "een toelichting", maxima["toelichting"]
+    )
     ingangsdatum: datetime.date | None = None
     if invoer.ingangsdatum.strip():
         try:
@@ -239,15 +270,18 @@ def _rol_values(problems: list[InvalidParam], invoer: schemas.RolInvoer) -> dict
     documentstatus = invoer.documentstatus.strip()
     if documentstatus:
         _documentstatus(problems, documentstatus)
+    maxima = schemas.ROL_MAXIMA
     return {
-        "naam": _required(problems, "naam", invoer.naam, "een naam", NAAM_LENGTH),
+        "naam": _required(problems, "naam", invoer.naam, "een naam", maxima["naam"]),
         "roltype": _one_of(problems, "roltype", invoer.roltype, cf.Roltype, "roltype"),
-        "toelichting": _required(problems, "toelichting", invoer.toelichting, "een toelichting"),
+        "toelichting": _required(
+            problems, "toelichting", invoer.toelichting, "een toelichting", maxima["toelichting"]
+        ),
         "toelichting_afgeleid": invoer.toelichting_afgeleid,
-        "invulling": invoer.invulling.strip(),
+        "invulling": _optional(problems, "invulling", invoer.invulling, maxima["invulling"]),
         "verklaring_vereist": invoer.verklaring_vereist,
         "documentstatus": documentstatus or None,
-        "bron": _required(problems, "bron", invoer.bron, "de bron"),
+        "bron": _required(problems, "bron", invoer.bron, "de bron", maxima["bron"]),
         "duties_afgeleid": invoer.duties_afgeleid,
     }
 
@@ -460,7 +494,7 @@ async def add_duty(
         problems: list[InvalidParam] = []
         rol = await _duty_rol(session, problems, release, invoer.rol)
         soort = _one_of(problems, "soort", invoer.soort, cf.Dutysoort, "soort")
-        tekst = _required(problems, "tekst", invoer.tekst, "de tekst")
+        tekst = _required(problems, "tekst", invoer.tekst, "de tekst", schemas.DUTY_MAXIMA["tekst"])
         taken = await repository.duty_codes_of(session, release)
         if invoer.code.strip():
             code = _new_code(problems, invoer.code, taken, "duty")
@@ -506,7 +540,7 @@ async def update_duty(
         problems: list[InvalidParam] = []
         rol = owner if not invoer.rol.strip() else await _duty_rol(session, problems, release, invoer.rol)
         soort = _one_of(problems, "soort", invoer.soort, cf.Dutysoort, "soort")
-        tekst = _required(problems, "tekst", invoer.tekst, "de tekst")
+        tekst = _required(problems, "tekst", invoer.tekst, "de tekst", schemas.DUTY_MAXIMA["tekst"])
         others = [d for d in await repository.duties_of(session, owner) if d.id != duty.id]
         stays = rol is None or rol is owner
         verplicht = sum(d.verplicht for d in others) + int(stays and invoer.verplicht)
@@ -632,14 +666,20 @@ class Lijst(Generic[Entry, Invoer, Read]):
 def _functie_values(
     problems: list[InvalidParam], invoer: schemas.SamenwerkfunctieInvoer
 ) -> dict[str, object]:
+    maxima = schemas.SAMENWERKFUNCTIE_MAXIMA
+    optional = (
+        "uitgewerkte_omschrijving",
+        "huidige_voorbeelden",
+        "huidige_oplossingen",
+        "gebruikersverhaal",
+        "zakelijke_rechtvaardiging",
+    )
     return {
-        "naam": _required(problems, "naam", invoer.naam, "een naam", NAAM_LENGTH),
-        "omschrijving": _required(problems, "omschrijving", invoer.omschrijving, "een omschrijving"),
-        "uitgewerkte_omschrijving": invoer.uitgewerkte_omschrijving.strip(),
-        "huidige_voorbeelden": invoer.huidige_voorbeelden.strip(),
-        "huidige_oplossingen": invoer.huidige_oplossingen.strip(),
-        "gebruikersverhaal": invoer.gebruikersverhaal.strip(),
-        "zakelijke_rechtvaardiging": invoer.zakelijke_rechtvaardiging.strip(),
+        "naam": _required(problems, "naam", invoer.naam, "een naam", maxima["naam"]),
+        "omschrijving": _required(
+            problems, "omschrijving", invoer.omschrijving, "een omschrijving", maxima["omschrijving"]
+        ),
+        **{name: _optional(problems, name, getattr(invoer, name), maxima[name]) for name in optional},
         "documentstatus": _documentstatus(problems, invoer.documentstatus),
     }
 
@@ -652,9 +692,12 @@ def _renumber(functies: list[models.Samenwerkfunctie], removed: models.Samenwerk
 
 
 def _grondslag_values(problems: list[InvalidParam], invoer: schemas.GrondslagInvoer) -> dict[str, object]:
+    maxima = schemas.GRONDSLAG_MAXIMA
     return {
-        "wet": _required(problems, "wet", invoer.wet, "de wet of het verdrag"),
-        "toelichting": _required(problems, "toelichting", invoer.toelichting, "een toelichting"),
+        "wet": _required(problems, "wet", invoer.wet, "de wet of het verdrag", maxima["wet"]),
+        "toelichting": _required(
+            problems, "toelichting", invoer.toelichting, "een toelichting", maxima["toelichting"]
+        ),
         "documentstatus": _documentstatus(problems, invoer.documentstatus),
     }
 

@@ -294,6 +294,34 @@ class Releaseverschil(msgspec.Struct, kw_only=True, frozen=True, rename="camel")
 
 # --- input of the editing services ----------------------------------------------------------------
 
+# The longest text, in characters, each field of a concept release takes: room for the longest
+# texts of the stelsel's source documents several times over (a role's toelichting is about 700
+# characters, a duty about 250), short enough to read in the catalogue and in an intake. The
+# editing services refuse a longer text at its field; the forms say the limit.
+NAAM_LENGTE = 200
+TITEL_LENGTE = 300
+KORTE_TEKST_LENGTE = 1000
+TEKST_LENGTE = 5000
+
+RELEASE_MAXIMA: dict[str, int] = {"titel": TITEL_LENGTE, "toelichting": TEKST_LENGTE}
+ROL_MAXIMA: dict[str, int] = {
+    "naam": NAAM_LENGTE,
+    "toelichting": TEKST_LENGTE,
+    "invulling": KORTE_TEKST_LENGTE,
+    "bron": KORTE_TEKST_LENGTE,
+}
+DUTY_MAXIMA: dict[str, int] = {"tekst": KORTE_TEKST_LENGTE}
+SAMENWERKFUNCTIE_MAXIMA: dict[str, int] = {
+    "naam": NAAM_LENGTE,
+    "omschrijving": KORTE_TEKST_LENGTE,
+    "uitgewerkte_omschrijving": TEKST_LENGTE,
+    "huidige_voorbeelden": TEKST_LENGTE,
+    "huidige_oplossingen": TEKST_LENGTE,
+    "gebruikersverhaal": TEKST_LENGTE,
+    "zakelijke_rechtvaardiging": TEKST_LENGTE,
+}
+GRONDSLAG_MAXIMA: dict[str, int] = {"wet": KORTE_TEKST_LENGTE, "toelichting": TEKST_LENGTE}
+
 
 class ReleaseInvoer(msgspec.Struct, kw_only=True):
     """The texts of a release a beheerder can change while it is a concept."""

@@ -501,6 +501,11 @@ async def create_release(
         raise ValidationFailed.single(
             "versie", f"'{versie}' is geen geldige versie; gebruik MAJOR.MINOR.PATCH, zoals 1.3.0."
         )
+    titel = (titel or "").strip()
+    if len(titel) > (limit := schemas.RELEASE_MAXIMA["titel"]):
+        raise ValidationFailed.single(
+            "titel", f"Ten hoogste {limit} tekens voor de titel; nu zijn het er {len(titel)}."
+        )
     async with audited_write(session, actor, clock) as tx:
         if await repository.release_by_versie(session, versie) is not None:
             raise ValidationFailed.single("versie", f"Release {versie} bestaat al; kies een hogere versie.")
