@@ -67,7 +67,7 @@ def bewaar(
 
 def haal(data_dir: Path, token: str, *, eigenaar: str, now: datetime) -> Importbestand:
     """The file kept under ``token`` for ``eigenaar``; :class:`NotFound` when there is none (any more)."""
-    verdwenen = NotFound("Dit bestand is niet (meer) beschikbaar; laad het opnieuw op.")
+    verdwenen = NotFound("Dit bestand is niet (meer) beschikbaar; upload het opnieuw.")
     if not _TOKEN.match(token):
         raise verdwenen
     directory = _map(data_dir)

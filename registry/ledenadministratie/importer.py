@@ -161,7 +161,8 @@ class _Verslag:
             regels=self.regels,
             aangemeld=0 if self.problemen or self.proef else self.aangemeld,
             proef=self.proef,
-            problemen=self.problemen,
+            # In the order of the file: by regel, then by kolom (the whole regel first).
+            problemen=sorted(self.problemen, key=lambda p: (p.regel, p.kolom)),
             weggelaten=self.weggelaten,
         )
 

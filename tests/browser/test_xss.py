@@ -597,7 +597,7 @@ def test_an_imported_file_shows_the_payloads_as_text(pages: dict[str, Any]) -> N
         assert posted.value.status == status, page.locator("main").inner_text()
         problems += problems_on(page, f"the import report (HTTP {status})", [bestandsnaam] * (status == 200))
 
-    page.get_by_role("button", name=re.compile("^Toch importeren")).click()
+    page.get_by_role("button", name=re.compile("^Importeren")).click()
     page.wait_for_url(re.compile(r"/beheer/deelnemers\?status=aangemeld"))
     problems += problems_on(page, "the deelnemers after the import", [bestandsnaam, naam])
 

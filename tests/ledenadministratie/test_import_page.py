@@ -19,6 +19,7 @@ from registry.settings import Settings
 from tests.accounts.factories import csrf_token, post_form, text_of
 from tests.conftest import LoginAs, MovableClock
 from tests.ledenadministratie.bestanden import csv_bytes, regel, regels
+from tests.ledenadministratie.conftest import DeelnemerFactory
 
 IMPORT = "/beheer/deelnemers/import"
 
@@ -76,7 +77,7 @@ async def test_a_good_file_is_checked_first_and_imported_when_the_beheerder_says
 
     assert checked.status_code == 200
     assert "Alle regels zijn in orde" in text_of(checked.text)
-    assert "Toch importeren: 3 deelnemers aanmelden" in text_of(checked.text)
+    assert "Importeren: 3 deelnemers aanmelden" in text_of(checked.text)
     assert before == 0
     assert imported.status_code == 303
     assert await _aantal(db) == 3
@@ -155,3 +156,57 @@ async def test_readers_cannot_import(client: AsyncTestClient[Litestar], login_as
     posted = await upload(client, csv_bytes(regels(1)))
 
     assert (page.status_code, posted.status_code) == (403, 403)
+
+
+async def test_the_page_says_uploaden_and_a_clean_file_is_simply_imported(
+    client: AsyncTestClient[Litestar], login_as: LoginAs
+) -> None:
+    await login_as("stelselbeheerder")
+
+    checked = text_of((await upload(client, csv_bytes(regels(1)))).text)
+    page = text_of((await client.get(IMPORT)).text)
+
+    assert "Bestand uploaden" in page
+    assert "opladen" not in page.lower()
+    assert "Importeren: 1 deelnemer aanmelden" in checked
+    assert "Toch" not in checked
+
+
+async def test_a_problem_with_the_file_itself_is_called_so(
+    client: AsyncTestClient[Litestar], login_as: LoginAs
+) -> None:
+    await login_as("stelselbeheerder")
+
+    response = await upload(client, csv_bytes([], kopregel=("naam", "onbekend")))
+
+    text = text_of(response.text)
+    assert response.status_code == 400
+    assert "met het bestand zelf, zodat de regels niet zijn gelezen" in text
+    assert "in 0 regels" not in text
+    assert "Problemen met het bestand" in text
+
+
+async def test_the_problems_are_listed_by_regel_and_kolom(
+    client: AsyncTestClient[Litestar],
+    login_as: LoginAs,
+    make_deelnemer: DeelnemerFactory,
+) -> None:
+    await make_deelnemer("Gemeente Sneek", kvk="50205671")
+    await login_as("stelselbeheerder")
+    rows = [*regels(2)]
+    rows.append(regel("Jeugdhulp Dubbel", "50205671"))  # regel 4: taken, found as the file is written
+    rows += regels(3, seed=11)[:2]
+    rows.append(regel("Jeugdhulp Fout", "08193430", postcode="0123 AB", website="javascript:x"))  # regel 7
+
+    response = await upload(client, csv_bytes(rows))
+
+    cells = re.findall(
+        r"<td[^>]*>\s*(\d+)\s*</td>\s*<td[^>]*>\s*(?:<code>([^<]*)</code>|<span)", response.text
+    )
+    assert response.status_code == 400
+    found = [(int(nummer), kolom) for nummer, kolom in cells]
+    assert [nummer for nummer, _ in found] == sorted(nummer for nummer, _ in found)
+    assert found[0][0] == 4
+    assert [kolom for nummer, kolom in found if nummer == 7] == sorted(
+        kolom for nummer, kolom in found if nummer == 7
+    )
