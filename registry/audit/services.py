@@ -14,7 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal
@@ -259,7 +259,8 @@ async def audited_write(
     """
     if session.in_transaction():
         await session.commit()
-    now = (clock or SystemClock()).now()
+    # The chain hashes the moment as written; the database gives it back in UTC, so hash it in UTC.
+    now = (clock or SystemClock()).now().astimezone(UTC)
     try:
         head = await _lock_head(session)
         transaction = WriteTransaction(

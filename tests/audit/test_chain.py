@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
@@ -9,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit.models import AuditEvent
 from registry.audit.services import Actor, audited_write, changes_between, current_seq, verify_chain
-from registry.clock import Clock
+from registry.clock import Clock, FixedClock
 
 
 async def _write_events(db: AsyncSession, clock: Clock, count: int) -> None:
@@ -37,6 +40,19 @@ async def test_an_intact_chain_verifies(db: AsyncSession, clock: Clock) -> None:
     assert report.ok
     assert report.checked == 5
     assert await current_seq(db) == 5
+
+
+async def test_a_clock_in_another_timezone_still_gives_a_chain_that_verifies(db: AsyncSession) -> None:
+    amsterdam = FixedClock(datetime(2026, 6, 1, 14, 30, tzinfo=ZoneInfo("Europe/Amsterdam")))
+    await _write_events(db, amsterdam, 3)
+    db.expire_all()
+
+    report = await verify_chain(db)
+
+    assert report.ok, report
+    event = await db.scalar(select(AuditEvent).where(AuditEvent.seq == 1))
+    assert event is not None
+    assert event.occurred_at == datetime(2026, 6, 1, 12, 30, tzinfo=UTC)
 
 
 async def test_a_modified_event_is_detected(db: AsyncSession, clock: Clock) -> None:
