@@ -62,6 +62,8 @@ class NotAuthenticated(DomainError):
     status = 401
     title = "Niet ingelogd"
     type_slug = "unauthorized"
+    # the ``WWW-Authenticate`` challenge an API caller gets with this refusal
+    challenge = 'Bearer realm="stelselregister"'
 
 
 class RateLimited(DomainError):

@@ -422,6 +422,8 @@ def _domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> 
     headers: dict[str, str] = {}
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, NotAuthenticated) and request.url.path.startswith(("/api/", "/.well-known/")):
+        headers["WWW-Authenticate"] = exc.challenge
     params = exc.invalid_params if isinstance(exc, ValidationFailed) else None
     logger.info("%s %s %s: %s", exc.status, request.method, request.url.path, exc.detail)
     problem = build_problem(

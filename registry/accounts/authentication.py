@@ -3,6 +3,8 @@
 The JSON API never honours the session cookie, so browser-based CSRF cannot reach it; pages never
 honour bearer tokens. Anonymous requests pass with ``scope["user"] = None`` and the route guard
 decides (:func:`registry.accounts.permissions.authorize`). Anonymous calls cost no database query.
+A bearer token that is presented but not valid is refused with 401 (``invalid_token``), also on
+public routes, so a client never mistakes a public answer for the one its token would get.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from registry.accounts.errors import InvalidBearerToken
 from registry.accounts.permissions import Principal
 from registry.accounts.services import resolve_api_client, resolve_session
 from registry.api import API_PREFIX
@@ -34,11 +37,17 @@ class AuthenticationMiddleware(ASGIMiddleware):
         state = scope["litestar_app"].state
         if path.startswith((API_PREFIX, "/.well-known/")):
             header = connection.headers.get("authorization", "")
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
+            scheme, _, token = header.strip().partition(" ")
+            if scheme.lower() != "bearer":
                 return None
+            if not token.strip():
+                raise InvalidBearerToken(empty=True)
             async with state.db_sessionmaker() as session:
-                return await resolve_api_client(session, token.strip())
+                client = await resolve_api_client(session, token.strip())
+            if client is None:
+                # a credential that was presented but is not right is refused, also on public routes
+                raise InvalidBearerToken
+            return client
         cookie = connection.cookies.get(SESSION_COOKIE)
         if not cookie:
             return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from registry.errors import DomainError
+from registry.errors import DomainError, NotAuthenticated
 
 _LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
 BAD_CREDENTIALS = "Het e-mailadres of het wachtwoord klopt niet."
@@ -32,3 +32,20 @@ class AccountLocked(LoginFailed):
             f"Probeer het na {local:%H:%M} uur opnieuw, of vraag een beheerder het account te ontgrendelen."
         )
         self.locked_until = locked_until
+
+
+class InvalidBearerToken(NotAuthenticated):
+    """An API call presented a bearer token that is wrong, of a deactivated client or malformed
+    (RFC 6750 ``invalid_token``, or ``invalid_request`` for an empty one). It is refused, never
+    treated as an anonymous call."""
+
+    def __init__(self, *, empty: bool = False) -> None:
+        if empty:
+            super().__init__("De header Authorization bevat het schema Bearer maar geen token.")
+            self.challenge = 'Bearer realm="stelselregister", error="invalid_request"'
+        else:
+            super().__init__(
+                "Het bearer-token is ongeldig of ingetrokken. Vraag de stelselbeheerder om een nieuw "
+                "token, of stel de vraag zonder Authorization-header als de openbare gegevens volstaan."
+            )
+            self.challenge = 'Bearer realm="stelselregister", error="invalid_token"'
