@@ -39,7 +39,8 @@ from registry.ledenadministratie.models import (
 from registry.ledenadministratie.services.lookup import RolNamen, rolvervulling_schema
 
 FORMATEN: Final = ("csv", "json")
-MEDIA_TYPES: Final = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+# Litestar adds "; charset=utf-8" to every text/* type itself.
+MEDIA_TYPES: Final = {"csv": "text/csv", "json": "application/json"}
 PAGE: Final = 1000
 CSV_KOLOMMEN: Final = (
     "id",

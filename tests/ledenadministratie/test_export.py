@@ -106,7 +106,7 @@ async def test_the_beheerder_downloads_the_register_and_readers_may_not(
     refused = await client.get("/beheer/deelnemers/export.csv")
 
     assert as_csv.status_code == 200
-    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.headers["content-type"] == "text/csv; charset=utf-8"
     assert 'filename="deelnemers.csv"' in as_csv.headers["content-disposition"]
     assert "Gemeente Hengelo" in as_csv.text
     assert json.loads(as_json.text)[0]["naam"] == "Gemeente Hengelo"
