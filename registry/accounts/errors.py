@@ -9,6 +9,12 @@ from registry.errors import DomainError, NotAuthenticated
 
 _LOCAL_TIME = ZoneInfo("Europe/Amsterdam")
 BAD_CREDENTIALS = "Het e-mailadres of het wachtwoord klopt niet."
+# What every refused first login step says: an unknown address, a wrong password and a locked
+# account read the same, so the answer never tells whether an account exists.
+LOGIN_REFUSED = (
+    f"{BAD_CREDENTIALS} Na vijf mislukte pogingen kan een account een kwartier niet inloggen; "
+    "probeer het dan later opnieuw, of vraag een beheerder het account te ontgrendelen."
+)
 
 
 class LoginFailed(DomainError):
@@ -20,17 +26,24 @@ class LoginFailed(DomainError):
 
 
 class AccountLocked(LoginFailed):
-    """Too many failed attempts: the account refuses every login until ``locked_until``."""
+    """Too many failed attempts: the account refuses every login until ``locked_until``.
+
+    Only someone who has shown the password (the second factor step) is told so; at the first step
+    ``reveal=False`` gives the same answer as an unknown address (:data:`LOGIN_REFUSED`)."""
 
     title = "Account geblokkeerd"
     type_slug = "account-locked"
 
-    def __init__(self, locked_until: datetime) -> None:
+    def __init__(self, locked_until: datetime, *, reveal: bool = True) -> None:
         local = locked_until.astimezone(_LOCAL_TIME)
         super().__init__(
             "Dit account is tijdelijk geblokkeerd na te veel mislukte inlogpogingen. "
             f"Probeer het na {local:%H:%M} uur opnieuw, of vraag een beheerder het account te ontgrendelen."
+            if reveal
+            else LOGIN_REFUSED
         )
+        if not reveal:
+            self.title, self.type_slug = LoginFailed.title, LoginFailed.type_slug
         self.locked_until = locked_until
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.accounts import services
 from registry.accounts.authentication import SESSION_COOKIE
-from registry.accounts.errors import AccountLocked, LoginFailed
+from registry.accounts.errors import LOGIN_REFUSED, AccountLocked, LoginFailed
 from registry.accounts.models import User, UserSession
 from registry.audit.models import AuditEvent
 from registry.audit.services import verify_chain
@@ -148,7 +148,7 @@ async def test_five_failures_lock_the_account_for_fifteen_minutes(
 
     with pytest.raises(AccountLocked) as locked:
         await services.log_in(db, email=user.email, password="fout", clock=clock, lifetime=HOUR)
-    assert locked.value.detail.startswith("Dit account is tijdelijk geblokkeerd")
+    assert locked.value.detail == LOGIN_REFUSED  # as for an unknown address: existence is not told
     assert locked.value.locked_until == clock.now() + timedelta(minutes=15)
 
     # A locked account stays locked: the right password is refused too, until the lock ends.
@@ -176,18 +176,26 @@ async def test_after_a_lock_runs_out_counting_starts_again(db: AsyncSession, clo
     assert not isinstance(refused.value, AccountLocked)
 
 
-async def test_the_login_page_says_the_account_is_locked(
+async def test_a_locked_account_and_an_unknown_address_get_the_same_answer(
     client: AsyncTestClient[Litestar], db: AsyncSession, clock: MovableClock
 ) -> None:
     user = await insert_user(db, clock)
+    unknown = "niemand@example.nl"
     for _ in range(services.MAX_FAILED_LOGINS):
         await _log_in(client, user.email, "fout")
+        await _log_in(client, unknown, "fout")
 
-    response = await _log_in(client, user.email, PASSWORD)
+    locked = await _log_in(client, user.email, PASSWORD)
+    missing = await _log_in(client, unknown, PASSWORD)
 
-    assert response.status_code == 400
-    assert "Dit account is tijdelijk geblokkeerd" in text_of(response.text)
-    assert SESSION_COOKIE not in response.cookies
+    assert locked.status_code == missing.status_code == 400
+    assert SESSION_COOKIE not in locked.cookies
+    assert "Na vijf mislukte pogingen" in text_of(locked.text)
+    assert "geblokkeerd" not in text_of(locked.text)
+    same = text_of(locked.text).replace(user.email, "ADRES")
+    assert same == text_of(missing.text).replace(unknown, "ADRES")
+    # the audit trail still tells them apart
+    assert "inloggen.mislukt" in await _actions(db, user)
 
 
 async def test_failures_and_lockouts_are_in_the_audit_trail(db: AsyncSession, clock: MovableClock) -> None:

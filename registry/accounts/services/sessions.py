@@ -17,7 +17,7 @@ from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.accounts import totp
-from registry.accounts.errors import BAD_CREDENTIALS, AccountLocked, LoginFailed
+from registry.accounts.errors import LOGIN_REFUSED, AccountLocked, LoginFailed
 from registry.accounts.models import PasswordReset, User, UserSession
 from registry.accounts.passwords import hash_password, verify_password
 from registry.accounts.permissions import Principal
@@ -185,6 +185,7 @@ async def log_in(
     Raises :class:`LoginFailed` for wrong credentials or an inactive account, and
     :class:`AccountLocked` while the account is locked, even when the password is right. Every
     failure on an existing account is counted and audited; the fifth in a row locks the account.
+    An unknown address, a wrong password and a locked account give the user the same message.
     """
     email = normalise_email(email)
     user = await session.scalar(_fresh(select(User).where(User.email == email))) if email else None
@@ -192,7 +193,7 @@ async def log_in(
     password_ok = verify_password(user.password_hash if user else None, password)
     if user is None:
         logger.info("login refused: unknown e-mail address")
-        raise LoginFailed(BAD_CREDENTIALS)
+        raise LoginFailed(LOGIN_REFUSED)
     refusal: LoginFailed | None = None
     outcome: LoginOutcome | None = None
     # Who knows the password is taken to be the user; anyone else is an anonymous attempt.
@@ -204,11 +205,16 @@ async def log_in(
             tx.record(
                 "inloggen.mislukt", "gebruiker", user.id, {"reden": {"before": None, "after": "geblokkeerd"}}
             )
-            refusal = AccountLocked(user.locked_until)
+            logger.info("login refused: account locked")
+            refusal = AccountLocked(user.locked_until, reveal=False)
         elif not password_ok:
             _count_failure(tx, user, "wachtwoord")
             locked = is_locked(user, tx.now) and user.locked_until is not None
-            refusal = AccountLocked(user.locked_until) if locked else LoginFailed(BAD_CREDENTIALS)
+            refusal = (
+                AccountLocked(user.locked_until, reveal=False)
+                if locked and user.locked_until is not None
+                else LoginFailed(LOGIN_REFUSED)
+            )
         elif not user.is_active:
             tx.record(
                 "inloggen.mislukt", "gebruiker", user.id, {"reden": {"before": None, "after": "inactief"}}
