@@ -8,8 +8,10 @@ registers one :class:`VerklaringCheck` at start-up::
 
     register_verklaring_check(my_check)
 
-and the register asks it, inside the granting transaction, whether the referenced verklaring is valid
-for that deelnemer, role and start date. Without a registered check, a rolvervulling on basis
+and the register asks it whether the referenced verklaring is valid for that deelnemer, role and date,
+as of a moment: inside the granting transaction as of the grant, and for a lookup as of its peildatum
+(a verklaring ingetrokken or geschorst after the peildatum still held then, and one whose schorsing
+has been lifted did not hold during it). Without a registered check, a rolvervulling on basis
 ``verklaring`` is refused, and so is every rolvervulling of a role that requires a verklaring.
 """
 
@@ -19,7 +21,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,23 +34,30 @@ if TYPE_CHECKING:
 class Verklaringvraag:
     """What the register asks about a verklaring: is ``referentie`` a valid verklaring for this
     deelnemer (known by its id and identificaties in ``soort:waarde`` form), this role, from
-    ``geldig_van``?"""
+    ``geldig_van``, as the verklaring stood at moment ``op`` (timezone-aware)?
+
+    ``op`` is the peildatum's moment for a lookup and the moment of the write for a grant: the
+    verklaring must then be neither ingetrokken nor geschorst."""
 
     referentie: str
     deelnemer_id: uuid.UUID
     identificaties: tuple[str, ...]
     rol_code: str
     geldig_van: date
+    op: datetime
 
     @classmethod
-    def over(cls, referentie: str, deelnemer: Deelnemer, rol_code: str, geldig_van: date) -> Verklaringvraag:
-        """The question about ``referentie`` for this deelnemer (with its identificaties)."""
+    def over(
+        cls, referentie: str, deelnemer: Deelnemer, rol_code: str, geldig_van: date, op: datetime
+    ) -> Verklaringvraag:
+        """The question about ``referentie`` for this deelnemer (with its identificaties), as of ``op``."""
         return cls(
             referentie=referentie,
             deelnemer_id=deelnemer.id,
             identificaties=tuple(f"{i.soort}:{i.waarde}" for i in deelnemer.identificaties),
             rol_code=rol_code,
             geldig_van=geldig_van,
+            op=op,
         )
 
 

@@ -162,7 +162,9 @@ async def _verklaringstand(
     geldig: bool | None = None
     toelichting: str | None = "Verklaringen kunnen nu niet worden gecontroleerd."
     if check is not None:
-        oordeel = await check(session, Verklaringvraag.over(nummer, deelnemer, rol_code, peildatum.datum))
+        oordeel = await check(
+            session, Verklaringvraag.over(nummer, deelnemer, rol_code, peildatum.datum, peildatum.moment)
+        )
         geldig, toelichting = oordeel.geldig, oordeel.reden
     return schemas.Verklaringstand(
         nummer=nummer,

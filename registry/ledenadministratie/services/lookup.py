@@ -305,7 +305,7 @@ async def _verklaring_geldig(
     if check is None:  # as in the rolcheck: without a verklaringen domain the grant stands
         return True
     vraag = Verklaringvraag.over(
-        rolvervulling.basis_referentie, deelnemer, rolvervulling.rol_code, peildatum.datum
+        rolvervulling.basis_referentie, deelnemer, rolvervulling.rol_code, peildatum.datum, peildatum.moment
     )
     return (await check(session, vraag)).geldig
 
@@ -629,6 +629,7 @@ async def _verklaring_bezwaar(
         identificaties=tuple(i.tekst for i in feiten.partij.identificaties),
         rol_code=code,
         geldig_van=peildatum.datum,
+        op=peildatum.moment,
     )
     oordeel = await check(await session(), vraag)
     return None if oordeel.geldig else (oordeel.reden or "de verklaring is niet geldig.")

@@ -182,7 +182,8 @@ async def grant_rolvervulling(
                 "Verklaringen kunnen nu niet worden gecontroleerd, dus een rol op basis van een verklaring "
                 "kan niet worden toegekend."
             )
-        oordeel = await check(session, Verklaringvraag.over(referentie, deelnemer, rol.code, data.geldig_van))
+        vraag = Verklaringvraag.over(referentie, deelnemer, rol.code, data.geldig_van, tx.now)
+        oordeel = await check(session, vraag)
         if not oordeel.geldig:
             raise ValidationFailed.single(
                 "basis.referentie",
