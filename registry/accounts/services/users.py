@@ -86,9 +86,11 @@ def _check_user_fields(
         )
     if not display_name.strip() or len(display_name) > 200:
         problems.append(InvalidParam("displayName", "Vul een naam in van ten hoogste 200 tekens."))
-    if role not in {r.value for r in AccountRole}:
-        allowed = ", ".join(r.value for r in AccountRole)
-        problems.append(InvalidParam("role", f"Onbekende rol {role!r}; kies uit {allowed}."))
+    if not role.strip():
+        problems.append(InvalidParam("role", "Kies een rol.", code="required"))
+    elif role not in {r.value for r in AccountRole}:
+        allowed = ", ".join(r.label for r in AccountRole)
+        problems.append(InvalidParam("role", f"Deze rol bestaat niet. Kies een rol: {allowed}."))
     if role == AccountRole.DEELNEMER_CONTACT and deelnemer_id is None:
         problems.append(
             InvalidParam("deelnemer", "Een contactpersoon van een deelnemer hoort bij één deelnemer.")
