@@ -133,6 +133,7 @@ def _context(request: AnyRequest, **context: Any) -> dict[str, Any]:
         "relatiesoorten": RELATIESOORTEN,
         "soort_opties": [(soort, soort) for soort, _ in DUTY_KOLOMMEN],
         "documentstatus_opties": [(str(status), str(status)) for status in cf.Documentstatus],
+        "status_in_zin": services.STATUS_IN_ZIN,
         "maxima": MAXIMA,
         **context,
     }
@@ -712,7 +713,7 @@ class BeheerCatalogusController(Controller):
             request,
             lambda: editing.add_duty(db_session, versie, invoer, actor=_actor(request), clock=clock),
             success=_url(versie, "rollen", code) + "#duties",
-            message="De duty is toegevoegd aan het eind van de lijst.",
+            message=f"De {invoer.soort} is toegevoegd aan het eind van de lijst.",
             again=self._rol_again(request, db_session, versie, code),
             values={
                 "duty-code": invoer.code,
@@ -796,7 +797,7 @@ class BeheerCatalogusController(Controller):
         release, inhoud = await services.release_content(db_session, versie, include_concept=True)
         eigenaar = next((rol for rol in inhoud.rollen if any(d.code == code for d in rol.duties)), None)
         if eigenaar is None:
-            raise NotFound(f"De duty '{code}' staat niet in release {versie}.")
+            raise NotFound(f"De {editing.DUTY} '{code}' staat niet in release {versie}.")
         duty = next(d for d in eigenaar.duties if d.code == code)
         return page(
             request,
@@ -851,7 +852,7 @@ class BeheerCatalogusController(Controller):
             request,
             lambda: editing.update_duty(db_session, versie, code, invoer, actor=_actor(request), clock=clock),
             success=lambda rol: _url(versie, "rollen", rol.code) + "#duties",
-            message=f"De duty {code} is opgeslagen.",
+            message=f"De {invoer.soort} {code} is opgeslagen.",
             again=again,
             values={
                 "rol": invoer.rol,
@@ -870,25 +871,28 @@ class BeheerCatalogusController(Controller):
         change: Callable[[], Awaitable[schemas.Rol]],
         message: str,
     ) -> Response[Any]:
-        """Move or remove a duty from the role page; the answer goes back to that role."""
-        rol_code = await self._duty_owner(db_session, versie, code)
+        """Move or remove a duty from the role page; the answer goes back to that role. ``message``
+        is said of the duty by its soort ("De taak … is verwijderd.")."""
+        rol_code, soort = await self._duty_owner(db_session, versie, code)
         return await _submit(
             request,
             change,
             success=_url(versie, "rollen", rol_code) + "#duties",
-            message=message,
+            message=f"De {soort} {code} {message}",
             again=self._rol_again(request, db_session, versie, rol_code),
             values={},
             prefix="duty-",
         )
 
     @staticmethod
-    async def _duty_owner(db_session: DbSession, versie: str, code: str) -> str:
+    async def _duty_owner(db_session: DbSession, versie: str, code: str) -> tuple[str, str]:
+        """The code of the role a duty belongs to, and the duty's soort."""
         _, inhoud = await services.release_content(db_session, versie, include_concept=True)
         for rol in inhoud.rollen:
-            if any(duty.code == code for duty in rol.duties):
-                return rol.code
-        raise NotFound(f"De duty '{code}' staat niet in release {versie}.")
+            for duty in rol.duties:
+                if duty.code == code:
+                    return rol.code, str(duty.soort)
+        raise NotFound(f"De {editing.DUTY} '{code}' staat niet in release {versie}.")
 
     @post("/{versie:str}/duties/{code:str}/verplaatsen", opt=BEHEREN)
     async def move_duty(
@@ -906,7 +910,7 @@ class BeheerCatalogusController(Controller):
             versie,
             code,
             lambda: editing.move_duty(db_session, versie, code, richting, actor=_actor(request), clock=clock),
-            f"De duty {code} is een plaats {'omhoog' if richting == 'omhoog' else 'omlaag'} gezet.",
+            f"is een plaats {'omhoog' if richting == 'omhoog' else 'omlaag'} gezet.",
         )
 
     @post("/{versie:str}/duties/{code:str}/verwijderen", opt=BEHEREN)
@@ -924,7 +928,7 @@ class BeheerCatalogusController(Controller):
             versie,
             code,
             lambda: editing.remove_duty(db_session, versie, code, actor=_actor(request), clock=clock),
-            f"De duty {code} is verwijderd.",
+            "is verwijderd.",
         )
 
     # --- samenwerkfuncties and grondslagen ------------------------------------------------------------

@@ -127,7 +127,8 @@ class CatalogusController(Controller):
         summary="Verschillen tussen twee releases",
         description=(
             "Wat er in release `versie` anders is dan in `tenOpzichteVan` (standaard: de vorige release): "
-            "rollen, duties per rol, samenwerkfuncties, samenwerkpatronen, grondslagen en processtappen "
+            "rollen, taken, verantwoordelijkheden en bevoegdheden per rol, samenwerkfuncties, "
+            "samenwerkpatronen, grondslagen en processtappen "
             "die zijn toegevoegd, verwijderd of gewijzigd, veld voor veld."
         ),
     )

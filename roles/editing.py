@@ -28,7 +28,7 @@ from registry.database import Base
 from registry.errors import Conflict, InvalidParam, InvalidTransition, NotFound, ValidationFailed
 from roles import catalogue_file as cf
 from roles import models, repository, schemas
-from roles.services import RELEASE_FIELDS, get_rol
+from roles.services import RELEASE_FIELDS, STATUS_IN_ZIN, get_rol
 
 __all__ = [
     "add_duty",
@@ -69,6 +69,7 @@ _VELDNAAM = {
     "wet": "de wet of het verdrag",
 }
 _CODE = re.compile(cf.CODE_PATTERN)
+DUTY = "taak, verantwoordelijkheid of bevoegdheid"  # a duty, in the words of the stelsel
 _SOORT_LETTER = {"taak": "t", "verantwoordelijkheid": "v", "bevoegdheid": "b"}
 
 
@@ -82,7 +83,8 @@ async def _concept(session: AsyncSession, versie: str) -> models.Release:
         raise NotFound(f"Release {versie} van de catalogus bestaat niet.")
     if release.status != cf.Releasestatus.CONCEPT:
         raise InvalidTransition(
-            f"Release {versie} is {release.status} en kan niet meer worden gewijzigd; alleen een concept "
+            f"Release {versie} is {STATUS_IN_ZIN.get(release.status, release.status)} en kan niet meer "
+            "worden gewijzigd; alleen een concept "
             "is te bewerken. Maak een nieuwe release om wijzigingen voor te stellen."
         )
     return release
@@ -148,12 +150,15 @@ def _new_code(problems: list[InvalidParam], value: str, taken: Iterable[str], wh
 
 
 def _one_of(problems: list[InvalidParam], name: str, value: str, allowed: Iterable[str], label: str) -> str:
+    """``value`` if it is one of ``allowed``; else the problem, as "Kies de soort: taak, … of …"."""
     value = value.strip()
-    options = list(allowed)
-    if value not in options:
-        shown = f"'{value}'" if value else "(leeg)"
+    options = [str(option) for option in allowed]
+    keuzes = f"{', '.join(options[:-1])} of {options[-1]}" if len(options) > 1 else "".join(options)
+    if not value:
+        problems.append(InvalidParam(name, f"Kies {label}: {keuzes}.", "required"))
+    elif value not in options:
         problems.append(
-            InvalidParam(name, f"Onbekend {label} {shown}; kies uit {', '.join(options)}.", "unknown-value")
+            InvalidParam(name, f"'{value}' is geen geldige keuze. Kies {label}: {keuzes}.", "unknown-value")
         )
     return value
 
@@ -184,7 +189,7 @@ def _found(entity: Found | None, what: str, code: str, release: models.Release) 
 
 
 def _documentstatus(problems: list[InvalidParam], value: str) -> str:
-    return _one_of(problems, "documentstatus", value, cf.Documentstatus, "documentstatus")
+    return _one_of(problems, "documentstatus", value, cf.Documentstatus, "de documentstatus")
 
 
 async def _added(
@@ -273,7 +278,7 @@ def _rol_values(problems: list[InvalidParam], invoer: schemas.RolInvoer) -> dict
     maxima = schemas.ROL_MAXIMA
     return {
         "naam": _required(problems, "naam", invoer.naam, "een naam", maxima["naam"]),
-        "roltype": _one_of(problems, "roltype", invoer.roltype, cf.Roltype, "roltype"),
+        "roltype": _one_of(problems, "roltype", invoer.roltype, cf.Roltype, "het roltype"),
         "toelichting": _required(
             problems, "toelichting", invoer.toelichting, "een toelichting", maxima["toelichting"]
         ),
@@ -300,7 +305,9 @@ def _duty_list_rules(
     if values["duties_afgeleid"] and not duties:
         problems.append(
             InvalidParam(
-                "duties_afgeleid", "Een afgeleide takenlijst kan niet leeg zijn; voeg eerst duties toe."
+                "duties_afgeleid",
+                "Een afgeleide takenlijst kan niet leeg zijn; voeg eerst taken, verantwoordelijkheden of "
+                "bevoegdheden toe.",
             )
         )
 
@@ -383,7 +390,7 @@ async def add_relatie(
         release = await _concept(session, versie)
         rol = await _rol(session, release, code)
         problems: list[InvalidParam] = []
-        soort = _one_of(problems, "soort", invoer.soort, cf.Relatiesoort, "soort relatie")
+        soort = _one_of(problems, "soort", invoer.soort, cf.Relatiesoort, "de soort relatie")
         doelrol = invoer.rol.strip()
         existing = await repository.relaties_of(session, rol)
         if await repository.rol_by_code(session, release, doelrol) is None:
@@ -454,15 +461,15 @@ async def _duty_rol(
     """The role a duty is put on; it must be a role of this very release."""
     code = code.strip()
     if not code:
-        problems.append(InvalidParam("rol", "Kies de rol waar deze duty bij hoort.", "required"))
+        problems.append(InvalidParam("rol", f"Kies de rol waar deze {DUTY} bij hoort.", "required"))
         return None
     rol = await repository.rol_by_code(session, release, code)
     if rol is None:
         problems.append(
             InvalidParam(
                 "rol",
-                f"De rol '{code}' hoort niet bij release {release.versie}; een duty kan alleen bij een rol "
-                "van dezelfde release horen.",
+                f"De rol '{code}' hoort niet bij release {release.versie}; een {DUTY} kan alleen "
+                "bij een rol van dezelfde release horen.",
                 "other-release",
             )
         )
@@ -476,7 +483,7 @@ def _mandatory_rules(problems: list[InvalidParam], rol: models.Rol, verplicht: i
         problems.append(
             InvalidParam(
                 "verplicht",
-                f"De rol '{rol.code}' vereist een verklaring en moet minstens één verplichte duty houden.",
+                f"De rol '{rol.code}' vereist een verklaring en moet minstens één verplichte {DUTY} houden.",
             )
         )
     if rol.duties_afgeleid and total == 0:
@@ -493,11 +500,11 @@ async def add_duty(
         release = await _concept(session, versie)
         problems: list[InvalidParam] = []
         rol = await _duty_rol(session, problems, release, invoer.rol)
-        soort = _one_of(problems, "soort", invoer.soort, cf.Dutysoort, "soort")
+        soort = _one_of(problems, "soort", invoer.soort, cf.Dutysoort, "de soort")
         tekst = _required(problems, "tekst", invoer.tekst, "de tekst", schemas.DUTY_MAXIMA["tekst"])
         taken = await repository.duty_codes_of(session, release)
         if invoer.code.strip():
-            code = _new_code(problems, invoer.code, taken, "duty")
+            code = _new_code(problems, invoer.code, taken, DUTY)
         elif rol is not None and soort in _SOORT_LETTER:
             code = _next_duty_code(rol, soort, taken)
         else:
@@ -519,7 +526,7 @@ async def add_duty(
 
 
 async def _duty(session: AsyncSession, release: models.Release, code: str) -> models.Duty:
-    return _found(await repository.duty_by_code(session, release, code), "duty", code, release)
+    return _found(await repository.duty_by_code(session, release, code), DUTY, code, release)
 
 
 async def _owner(session: AsyncSession, duty: models.Duty) -> models.Rol:
@@ -539,7 +546,7 @@ async def update_duty(
         owner = await _owner(session, duty)
         problems: list[InvalidParam] = []
         rol = owner if not invoer.rol.strip() else await _duty_rol(session, problems, release, invoer.rol)
-        soort = _one_of(problems, "soort", invoer.soort, cf.Dutysoort, "soort")
+        soort = _one_of(problems, "soort", invoer.soort, cf.Dutysoort, "de soort")
         tekst = _required(problems, "tekst", invoer.tekst, "de tekst", schemas.DUTY_MAXIMA["tekst"])
         others = [d for d in await repository.duties_of(session, owner) if d.id != duty.id]
         stays = rol is None or rol is owner

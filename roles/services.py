@@ -68,6 +68,13 @@ __all__ = [
 ]
 
 Status = cf.Releasestatus
+STATUS_IN_ZIN: dict[str, str] = {
+    Status.CONCEPT.value: "een concept",
+    Status.CONSULTATIE.value: "in consultatie",
+    Status.DEFINITIEF.value: "definitief",
+    Status.VERVALLEN.value: "vervallen",
+}
+"""A release status as it reads after "Release 1.3.0 is …"."""
 PUBLIC_STATUSES = frozenset({Status.CONSULTATIE, Status.DEFINITIEF, Status.VERVALLEN})
 RELEASE_FIELDS = (
     "versie",
@@ -554,7 +561,7 @@ async def start_consultatie(
         release = await _locked_release(session, versie)
         if release.status != Status.CONCEPT:
             raise InvalidTransition(
-                f"Release {versie} is {release.status}; "
+                f"Release {versie} is {STATUS_IN_ZIN.get(release.status, release.status)}; "
                 "alleen een concept kan in consultatie worden gebracht."
             )
         await _check_publishable(session, release)
@@ -583,7 +590,8 @@ async def publish_release(
         if release.status != Status.CONSULTATIE:
             hint = " Breng het concept eerst in consultatie." if release.status == Status.CONCEPT else ""
             raise InvalidTransition(
-                f"Release {versie} is {release.status}; alleen een release in consultatie kan definitief "
+                f"Release {versie} is {STATUS_IN_ZIN.get(release.status, release.status)}; "
+                "alleen een release in consultatie kan definitief "
                 f"worden.{hint}"
             )
         await _check_new_versie(session, versie, Status.DEFINITIEF)

@@ -72,7 +72,7 @@ async def test_a_stelselbeheerder_creates_edits_compares_and_publishes_a_release
             {"rol": "dienstverlener", "soort": duty.soort, "tekst": new_text, "verplicht": "1"},
         ),
     )
-    assert f"De duty {duty.code} is opgeslagen." in text_of(saved.text)
+    assert f"De {duty.soort} {duty.code} is opgeslagen." in text_of(saved.text)
     assert new_text in text_of(saved.text)
 
     # move the second duty up, without JavaScript: a form with a button
@@ -88,7 +88,7 @@ async def test_a_stelselbeheerder_creates_edits_compares_and_publishes_a_release
     diff = text_of((await client.get(f"{BASE}/1.3.0/verschillen")).text)
     assert "Gewijzigd: Dienstverlener (dienstverlener)" in diff
     assert "Het stelsel toetst dit jaarlijks." in diff
-    assert "De volgorde van de duties is gewijzigd." in diff
+    assert "De volgorde van de taken, verantwoordelijkheden en bevoegdheden is gewijzigd." in diff
 
     # consultatie, then the publish confirmation shows the differences
     await follow(client, await submit(client, f"{BASE}/1.3.0/consultatie"))
@@ -141,7 +141,8 @@ async def test_a_role_is_added_and_bad_input_is_shown_in_the_form(client: Client
     for message in (
         "De code 'melder' is in deze release al in gebruik.",
         "Vul een naam in.",
-        "Onbekend roltype 'bestuurlijk'",
+        "'bestuurlijk' is geen geldige keuze. Kies het roltype: besturing, organisatorisch, technisch of "
+        "dienstverlening.",
     ):
         assert message in text_of(page)
     assert 'value="Werkgroep 2026"' in page  # what was typed stays
@@ -177,7 +178,10 @@ async def test_a_role_is_added_and_bad_input_is_shown_in_the_form(client: Client
     )
     assert bad_duty.status_code == 400
     duty_form = text_of(section(bad_duty.text, "duties"))
-    assert "Onbekend soort 'plicht'" in duty_form
+    assert (
+        "'plicht' is geen geldige keuze. Kies de soort: taak, verantwoordelijkheid of bevoegdheid."
+        in duty_form
+    )
     assert "Vul de tekst in." in duty_form
 
 

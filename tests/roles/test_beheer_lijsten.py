@@ -84,7 +84,10 @@ async def test_an_entry_is_added_changed_and_removed(
     refused_text = text_of(refused.text)
     assert "Controleer de volgende velden" in refused_text
     assert f"De code '{lijst.bestaand}' is in deze release al in gebruik." in refused_text
-    assert "Onbekend documentstatus 'ergens'" in refused_text
+    assert (
+        "'ergens' is geen geldige keuze. Kies de documentstatus: concept, consultatie of definitief."
+        in refused_text
+    )
     assert lijst.formulier["code"] not in await codes(db, lijst, concept)
 
     added = await submit(client, f"{BASE}/{concept}/{lijst.meervoud}", lijst.formulier)
