@@ -8,15 +8,19 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Response
+from litestar.config.cors import CORSConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
+from litestar.datastructures import Headers, State
+from litestar.enums import ScopeType
 from litestar.logging.config import LoggingConfig
+from litestar.middleware import ASGIMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Contact, License, Server
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from registry.accounts.authentication import AuthenticationMiddleware
 from registry.accounts.permissions import authorize
@@ -37,6 +41,38 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 CSRF_COOKIE = "stelsel_csrf"
 CSRF_FIELD = "_csrf_token"
+
+# Any web page may call the JSON API from a browser (it answers with ``Access-Control-Allow-Origin:
+# *``); it never relies on cookies, so no credentials. The portal's pages take no part in CORS.
+API_CORS = CORSConfig(
+    allow_origins=["*"],
+    allow_methods=["GET", "HEAD", "POST"],
+    allow_headers=["Authorization", "Accept", "Content-Type"],
+    allow_credentials=False,
+    max_age=600,
+)
+
+
+class ApiPreflightMiddleware(ASGIMiddleware):
+    """Answers a browser's CORS preflight (``OPTIONS`` with ``Origin`` and
+    ``Access-Control-Request-Method``) on the JSON API with :data:`API_CORS`, before the route
+    guard, which would refuse the anonymous ``OPTIONS``. Other requests pass unchanged."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        path: str = scope["path"]
+        if scope.get("method") == "OPTIONS" and (path == API_PREFIX or path.startswith(f"{API_PREFIX}/")):
+            headers = Headers.from_scope(scope)
+            if headers.get("origin") and headers.get("access-control-request-method"):
+                response: Response[None] = Response(
+                    content=None, status_code=204, headers=API_CORS.preflight_headers
+                )
+                await response.to_asgi_response(app=None, request=scope["litestar_app"].request_class(scope))(
+                    scope, receive, send
+                )
+                return
+        await next_app(scope, receive, send)
 
 
 def create_app(
@@ -73,7 +109,12 @@ def create_app(
         lifespan=[lifespan],
         dependencies=app_dependencies(),
         guards=[authorize],
-        middleware=[RequestTargetMiddleware(), TrailingSlashMiddleware(), AuthenticationMiddleware()],
+        middleware=[
+            ApiPreflightMiddleware(),
+            RequestTargetMiddleware(),
+            TrailingSlashMiddleware(),
+            AuthenticationMiddleware(),
+        ],
         before_send=[add_response_headers],
         exception_handlers=exception_handlers,
         csrf_config=CSRFConfig(
