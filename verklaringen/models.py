@@ -32,6 +32,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -218,7 +219,9 @@ class Verklaring(Base):
     ``fase``: ``ter_ondertekening`` → ``ondertekend_deelnemer`` → ``afgegeven``. Once afgegeven it
     has its attestation, its PDF, an index in status list ``statuslijst`` and a rolvervulling.
     The status a reader sees is computed from the dates and the flags ``ingetrokken_op`` (final)
-    and ``geschorst_op`` (reversible): geldig, verlopen, ingetrokken or geschorst.
+    and ``geschorst_op`` (reversible): geldig, verlopen, ingetrokken or geschorst. ``geschorst_op``
+    is the start of the current suspension only; every suspension, past and current, is a
+    :class:`Schorsing`, so the verklaring's status can be told as of any moment.
     """
 
     __tablename__ = "verklaring"
@@ -264,6 +267,36 @@ class Verklaring(Base):
     ondertekeningen: Mapped[list[Ondertekening]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="Ondertekening.ondertekend_op"
     )
+
+
+class Schorsing(Base):
+    """A period in which a verklaring was geschorst: from ``van``, the moment it was geschorst, to
+    ``tot``, the moment it was hersteld (``None`` while the suspension lasts), with the ``reden``
+    given for the schorsing and the ``herstel_reden`` given for lifting it.
+
+    Written by schorsen and herstellen in the same transaction as the verklaring's own flags, so
+    that "did this verklaring hold at that moment?" has an exact answer: not when a period
+    ``[van, tot)`` contains the moment. A verklaring has at most one open period.
+    """
+
+    __tablename__ = "verklaring_schorsing"
+    __table_args__ = (
+        CheckConstraint("tot IS NULL OR tot >= van", name="periode"),
+        Index("ix_verklaring_schorsing_verklaring_van", "verklaring_id", "van"),
+        Index(
+            "uq_verklaring_schorsing_open",
+            "verklaring_id",
+            unique=True,
+            sqlite_where=text("tot IS NULL"),
+            postgresql_where=text("tot IS NULL"),
+        ),
+    )
+
+    verklaring_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("verklaring.id"))
+    van: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    tot: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    reden: Mapped[str] = mapped_column(Text)
+    herstel_reden: Mapped[str | None] = mapped_column(Text)
 
 
 class Ondertekening(Base):

@@ -126,11 +126,13 @@ async def cached_answer(
     visibility). An answer as of now is computed with a placeholder moment that each request fills in.
     """
     state = request.app.state
+    reader = direct_reader(state)
+    versie = await reader.versie()
+    # 'now' is read after the version: every write of this version happened before it, so an
+    # answer as of now kept for this version never misses a schorsing or intrekking of it
     now: datetime = state.clock.now()
     as_of_now = peildatum is None or not peildatum.strip()
     moment = parse_peildatum(peildatum, now)
-    reader = direct_reader(state)
-    versie = await reader.versie()
     cache = read_cache(state).at(versie)
     scope = request.scope
     full_key = (scope["path"], scope["query_string"], id(registered_verklaring_check()), *key)

@@ -5,6 +5,9 @@
   once (the list is rebuilt from these rows on every request). Intrekken also ends the
   rolvervulling granted on this verklaring from today (:func:`end_rolvervullingen_for_verklaring`).
 - Herstellen lifts a suspension; a withdrawn verklaring stays withdrawn.
+- Every suspension is kept as a :class:`~verklaringen.models.Schorsing` period: schorsen opens one,
+  herstellen closes it, in the same transaction as the verklaring's flags, so that the register can
+  answer as of any moment whether the verklaring held (:mod:`verklaringen.services.verklaringcheck`).
 - Vernieuwen opens a new aanmelding (soort ``vernieuwing``) for the same organisation and role; it
   goes through intake against the release then in force, besluit and afgifte like a first one.
 """
@@ -20,7 +23,7 @@ from registry.clock import Clock
 from registry.errors import Conflict, InvalidTransition, ValidationFailed
 from registry.ledenadministratie.services import end_rolvervullingen_for_verklaring
 from verklaringen import schemas
-from verklaringen.models import OPEN_AANMELDINGSTATUSSEN, Aanmelding, Verklaring
+from verklaringen.models import OPEN_AANMELDINGSTATUSSEN, Aanmelding, Schorsing, Verklaring
 from verklaringen.services.nummering import aanmelding_referentie, jaar_van, next_aanmelding_volgnummer
 from verklaringen.services.queries import (
     find_issued_verklaring,
@@ -86,6 +89,7 @@ async def schors(
             raise InvalidTransition(f"Verklaring {verklaring.nummer} is al geschorst.")
         verklaring.geschorst_op = tx.now
         verklaring.schorsing_reden = text
+        session.add(Schorsing(verklaring_id=verklaring.id, van=tx.now, reden=text))
         tx.record(
             "verklaring.geschorst",
             ENTITY,
@@ -106,6 +110,18 @@ async def herstel(
         if verklaring.geschorst_op is None:
             raise InvalidTransition(f"Verklaring {verklaring.nummer} is niet geschorst.")
         before = verklaring.geschorst_op
+        schorsing = await session.scalar(
+            select(Schorsing).where(Schorsing.verklaring_id == verklaring.id, Schorsing.tot.is_(None))
+        )
+        if schorsing is None:  # geschorst before its periods were kept: record the period now
+            schorsing = Schorsing(
+                verklaring_id=verklaring.id,
+                van=before,
+                reden=verklaring.schorsing_reden or "Reden niet vastgelegd.",
+            )
+            session.add(schorsing)
+        schorsing.tot = tx.now
+        schorsing.herstel_reden = text
         verklaring.geschorst_op = None
         verklaring.schorsing_reden = None
         tx.record(

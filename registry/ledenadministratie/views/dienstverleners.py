@@ -143,8 +143,8 @@ async def dienstverleners_page(
 ) -> Response[Any]:
     """Who can support a deelnemer in taking part in the stelsel, with what, and whom they support now."""
     state = request.app.state
-    now = clock.now()
     versie = await direct_reader(state).versie()
+    now = clock.now()  # after the version, as for the API answers (see registry.ledenadministratie.antwoord)
     cache = read_cache(state).at(versie)
     vandaag, tot = _today(now)
     cacheable = _anonymous_without_flash(request)
@@ -197,8 +197,8 @@ async def _download(
 ) -> Response[Any]:
     state = request.app.state
     factory = state.db_sessionmaker
-    now = clock.now()
     versie = await direct_reader(state).versie()
+    now = clock.now()  # after the version, as for the API answers (see registry.ledenadministratie.antwoord)
     cache = read_cache(state).at(versie)
     vandaag, tot = _today(now)
     headers = {"Content-Disposition": f'attachment; filename="dienstverleners.{formaat}"'}
