@@ -22,7 +22,7 @@ from registry.errors import InvalidParam, ValidationFailed
 from registry.templating import page
 
 AUDIT = {"permission": Permission.AUDIT_LEZEN}
-EXPORT_MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl; charset=utf-8"}
+EXPORT_MEDIA_TYPES = {"csv": "text/csv", "jsonl": "application/jsonl; charset=utf-8"}
 
 
 @dataclass(frozen=True, slots=True)

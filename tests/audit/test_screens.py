@@ -128,7 +128,7 @@ async def test_the_csv_export_neutralises_formulas(
     response = await client.get("/beheer/audit/export.csv?type=%2Bx")
 
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert 'filename="audittrail.csv"' in response.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(response.text)))
     assert rows[0][:6] == ["seq", "occurred_at", "actor_kind", "actor_id", "actor_name", "action"]
