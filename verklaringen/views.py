@@ -24,15 +24,18 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.accounts.permissions import Permission, Principal
 from registry.accounts.views import NO_STORE, current_principal
 from registry.accounts.web import field_errors, page_info, page_links, read_form
 from registry.audit.services import Actor
+from registry.clock import Clock
 from registry.dependencies import AppClock, AppKeyRing, AppSettings, DbSession, Paging
-from registry.errors import NotFound, ValidationFailed
+from registry.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from registry.ledenadministratie.identifiers import IdentificatieSoort
 from registry.ledenadministratie.models import DeelnemerSoort
+from registry.settings import Settings
 from registry.templating import flash, page
 from verklaringen import redenen, schemas
 from verklaringen.embedded_files import MAX_PDF_BYTES
@@ -674,6 +677,7 @@ async def beheer_verklaring(
             "detail": detail,
             "mag_ondertekenen": me.can(Permission.VERKLARINGEN_ONDERTEKENEN_STELSEL),
             "mag_beheren": me.can(Permission.VERKLARINGEN_BEHEREN),
+            "mogelijk": {actie: waarom_niet(detail.verklaring, actie) is None for actie in ACTIES},
         },
     )
 
@@ -716,6 +720,7 @@ async def afgeven(
     )
 
 
+ACTIES = ("schorsen", "herstellen", "intrekken", "vernieuwen")
 _ACTIONS = {
     "intrekken": (
         "intrekken",
@@ -738,32 +743,74 @@ _ACTIONS = {
 }
 
 
+def waarom_niet(verklaring: schemas.Verklaring, actie: str) -> str | None:
+    """Why ``actie`` (intrekken, schorsen, herstellen, vernieuwen) cannot be taken on this verklaring
+    now, or ``None`` when it can: the rules of :mod:`verklaringen.services.levenscyclus`, so that a
+    page only offers what the service will do."""
+    nummer = verklaring.nummer
+    if verklaring.fase != "afgegeven":
+        return (
+            f"Verklaring {nummer} is nog niet afgegeven; dat kan pas als beide partijen hebben ondertekend."
+        )
+    if verklaring.ingetrokken_op is not None:
+        return f"Verklaring {nummer} is ingetrokken; dat is definitief. Er kan niets meer mee worden gedaan."
+    if actie == "schorsen" and verklaring.geschorst_op is not None:
+        return (
+            f"Verklaring {nummer} is al geschorst. U kunt de schorsing opheffen of de verklaring intrekken."
+        )
+    if actie == "herstellen" and verklaring.geschorst_op is None:
+        return f"Verklaring {nummer} is niet geschorst, dus er is geen schorsing om op te heffen."
+    return None
+
+
 def _actie_page(
     request: Request[Any, Any, Any],
-    nummer: str,
+    verklaring: schemas.Verklaring,
     actie: str,
     errors: dict[str, list[str]] | None = None,
     status_code: int = 200,
+    *,
+    niet_mogelijk: str | None = None,
 ) -> Template:
-    """The confirmation page of an action: what it does, and a field for the reason."""
+    """The confirmation page of an action: what it does and a field for the reason, or, when the
+    action is not possible for the verklaring as it is now, why not (and no button)."""
     _name, title, consequences = _ACTIONS[actie]
     context = {
-        "nummer": nummer,
+        "nummer": verklaring.nummer,
         "actie": actie,
-        "titel": title.format(nummer=nummer),
+        "titel": title.format(nummer=verklaring.nummer),
         "gevolgen": consequences,
+        "niet_mogelijk": niet_mogelijk or waarom_niet(verklaring, actie),
         "errors": errors or {},
     }
     return _page(request, "beheer_bevestigen.html", context, status_code=status_code)
 
 
+async def _verklaring_voor_actie(
+    db_session: AsyncSession, settings: Settings, clock: Clock, nummer: str
+) -> schemas.Verklaring:
+    return await queries.get_verklaring(
+        db_session,
+        nummer,
+        today=queries.today_of(clock.now()),
+        base_url=settings.base_url,
+        include_voorbereiding=True,
+    )
+
+
 @get("/beheer/verklaringen/{nummer:str}/acties/{actie:str}", opt=BEHEREN, include_in_schema=False)
 async def actie_bevestigen(
-    request: Request[Any, Any, Any], nummer: FromPath[str], actie: FromPath[str]
+    request: Request[Any, Any, Any],
+    db_session: DbSession,
+    settings: AppSettings,
+    clock: AppClock,
+    nummer: FromPath[str],
+    actie: FromPath[str],
 ) -> Template:
     if actie not in _ACTIONS:
         raise NotFound("Deze pagina bestaat niet.")
-    return _actie_page(request, nummer, actie)
+    verklaring = await _verklaring_voor_actie(db_session, settings, clock, nummer)
+    return _actie_page(request, verklaring, actie)
 
 
 @post(
@@ -782,7 +829,10 @@ async def actie_uitvoeren(
 ) -> Response[Any]:
     me = current_principal(request)
     if actie == "vernieuwen":
-        aanmelding = await levenscyclus.vernieuw(db_session, nummer, principal=me, clock=clock)
+        try:
+            aanmelding = await levenscyclus.vernieuw(db_session, nummer, principal=me, clock=clock)
+        except (Conflict, InvalidTransition) as exc:
+            return _redirect(request, f"/beheer/verklaringen/{nummer}", exc.detail, "error")
         return _redirect(
             request,
             f"/beheer/aanmeldingen/{aanmelding.referentie}",
@@ -799,7 +849,11 @@ async def actie_uitvoeren(
     try:
         await operation(db_session, nummer, form.reden, principal=me, clock=clock, base_url=settings.base_url)
     except ValidationFailed as exc:
-        return _actie_page(request, nummer, actie, field_errors(exc), status_code=400)
+        verklaring = await _verklaring_voor_actie(db_session, settings, clock, nummer)
+        return _actie_page(request, verklaring, actie, field_errors(exc), status_code=400)
+    except InvalidTransition as exc:
+        verklaring = await _verklaring_voor_actie(db_session, settings, clock, nummer)
+        return _actie_page(request, verklaring, actie, status_code=409, niet_mogelijk=exc.detail)
     done = {"intrekken": "ingetrokken", "schorsen": "geschorst", "herstellen": "hersteld"}[actie]
     return _redirect(request, f"/beheer/verklaringen/{nummer}", f"Verklaring {nummer} is {done}.")
 
