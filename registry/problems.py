@@ -59,6 +59,150 @@ _SLUGS = {
     503: "service-unavailable",
 }
 
+
+class ProblemType(msgspec.Struct, frozen=True):
+    """A kind of problem, as its ``type`` URI ``/problemen/{slug}`` explains it to a reader."""
+
+    slug: str
+    status: int
+    title: str
+    explanation: str
+    what_to_do: str
+
+
+# Every ``type`` the register puts in a problem, with its public page.
+PROBLEM_TYPES: dict[str, ProblemType] = {
+    problem.slug: problem
+    for problem in (
+        ProblemType(
+            "bad-request",
+            400,
+            _TITLES[400],
+            "Het verzoek kon niet worden gelezen: een parameter, de inhoud of een header is onjuist.",
+            "Lees detail en invalidParams: die noemen elk onjuist veld. Pas het verzoek aan en stuur het "
+            "opnieuw.",
+        ),
+        ProblemType(
+            "invalid-input",
+            400,
+            "Ongeldige invoer",
+            "De invoer is gelezen, maar breekt een of meer regels van het register.",
+            "invalidParams noemt elk veld met de reden; verbeter ze allemaal tegelijk en stuur het verzoek "
+            "opnieuw.",
+        ),
+        ProblemType(
+            "unauthorized",
+            401,
+            _TITLES[401],
+            "Er is geen geldige inlog of geen geldig bearer-token meegestuurd.",
+            "Log in, of stuur een geldig token mee in de header Authorization: Bearer. Een ongeldig of "
+            "ingetrokken token wordt nooit als anonieme vraag behandeld; vraag de stelselbeheerder om een "
+            "nieuw.",
+        ),
+        ProblemType(
+            "forbidden",
+            403,
+            _TITLES[403],
+            "U bent bekend, maar uw rol of de scopes van uw API-client geven geen toegang tot deze functie.",
+            "Vraag de stelselbeheerder om de rol of scope die bij deze functie hoort.",
+        ),
+        ProblemType(
+            "not-found",
+            404,
+            _TITLES[404],
+            "Het gevraagde adres of de gevraagde bron bestaat niet (meer).",
+            "Controleer het adres en de identificatie. De API-documentatie noemt alle adressen.",
+        ),
+        ProblemType(
+            "method-not-allowed",
+            405,
+            _TITLES[405],
+            "Het adres bestaat, maar niet met deze HTTP-methode.",
+            "Gebruik een methode die de API-documentatie bij dit adres noemt.",
+        ),
+        ProblemType(
+            "not-acceptable",
+            406,
+            _TITLES[406],
+            "Het register kan niet antwoorden in een van de mediatypes die de header Accept vraagt.",
+            "Vraag application/json (of laat Accept weg); de API-documentatie noemt per operatie de andere "
+            "vormen.",
+        ),
+        ProblemType(
+            "conflict",
+            409,
+            _TITLES[409],
+            "Het verzoek botst met wat er nu in het register staat, bijvoorbeeld een dubbele identificatie.",
+            "Haal de huidige gegevens opnieuw op en kijk wat er botst; detail zegt wat het is.",
+        ),
+        ProblemType(
+            "invalid-transition",
+            409,
+            "Overgang niet toegestaan",
+            "Deze stap is vanuit de huidige status niet mogelijk, bijvoorbeeld herstellen van een "
+            "ingetrokken verklaring.",
+            "Haal de huidige status op; doe eerst de stap die daarvoor nodig is, of geen.",
+        ),
+        ProblemType(
+            "payload-too-large",
+            413,
+            _TITLES[413],
+            "De inhoud van het verzoek is groter dan het register aanneemt.",
+            "Maak de inhoud kleiner of verdeel hem over meer verzoeken.",
+        ),
+        ProblemType(
+            "unsupported-media-type",
+            415,
+            _TITLES[415],
+            "De inhoud van het verzoek heeft een mediatype (Content-Type) dat deze operatie niet aanneemt.",
+            "Stuur de inhoud als JSON met de header Content-Type: application/json.",
+        ),
+        ProblemType(
+            "too-many-requests",
+            429,
+            _TITLES[429],
+            "Er zijn in korte tijd te veel verzoeken gedaan.",
+            "Wacht het aantal seconden uit de header Retry-After en spreid uw verzoeken.",
+        ),
+        ProblemType(
+            "login-failed",
+            400,
+            "Inloggen mislukt",
+            "Het e-mailadres, het wachtwoord of de code werd niet aanvaard.",
+            "Controleer uw gegevens en probeer het opnieuw; na vijf mislukte pogingen wacht u een kwartier.",
+        ),
+        ProblemType(
+            "account-locked",
+            400,
+            "Account geblokkeerd",
+            "Na te veel mislukte pogingen is het account tijdelijk geblokkeerd.",
+            "Wacht een kwartier of vraag een beheerder het account te ontgrendelen.",
+        ),
+        ProblemType(
+            "internal-error",
+            500,
+            _TITLES[500],
+            "Er ging iets mis aan de kant van het register; de fout is vastgelegd.",
+            "Probeer het later opnieuw. Blijft het gebeuren, meld dan het tijdstip en het adres aan de "
+            "beheerorganisatie.",
+        ),
+        ProblemType(
+            "service-unavailable",
+            503,
+            _TITLES[503],
+            "Het register of zijn database is tijdelijk niet bereikbaar.",
+            "Probeer het opnieuw na het aantal seconden uit de header Retry-After, of na enkele ogenblikken.",
+        ),
+        ProblemType(
+            "error",
+            500,
+            "Fout",
+            "Een fout zonder eigen soort.",
+            "Lees detail; probeer het later opnieuw of neem contact op met de beheerorganisatie.",
+        ),
+    )
+}
+
 # Framework messages a user may see, in Dutch.
 _DETAILS = {
     "CSRF token verification failed": (
