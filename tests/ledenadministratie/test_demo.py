@@ -30,6 +30,7 @@ from verklaringen.models import Verklaring
 INGETROKKEN_KVK = "91000002"  # Verbindingshuis Oost B.V.: its verklaring was withdrawn
 GESCHORST_KVK = "91000003"  # Jeugdnet Diensten B.V.: its verklaring is suspended
 VERLOPEN_KVK = "91000004"  # Oude Schakel B.V.: its verklaring ran out this year
+KETENLINK_KVK = "90000002"  # Ketenlink Coöperatie U.A.: its verklaring was geschorst and hersteld
 
 
 @pytest.mark.usefixtures("catalogus")
@@ -191,3 +192,30 @@ async def test_a_withdrawn_verklaring_grants_nothing_and_an_expired_one_granted_
     assert verlopen_then["vervuld"] is True
     assert verlopen_then["basis"]["soort"] == "verklaring"
     assert not {"Verbindingshuis Oost B.V.", "Oude Schakel B.V."} & {d["naam"] for d in listed}
+
+
+async def test_the_demo_answers_as_of_a_peildatum_as_its_verklaringen_stood_then(
+    client: AsyncTestClient[Litestar], clock: MovableClock, demo_loaded: list[str]
+) -> None:
+    today = Peildatum.at(clock.now()).datum
+
+    def dagen_geleden(dagen: int) -> date:
+        return today - timedelta(days=dagen)
+
+    # Ketenlink's verklaring was geschorst 150 days ago and hersteld 120 days ago
+    tijdens = await _rolcheck(client, f"kvk:{KETENLINK_KVK}", "dienstverlener", dagen_geleden(135))
+    ervoor = await _rolcheck(client, f"kvk:{KETENLINK_KVK}", "dienstverlener", dagen_geleden(160))
+    nu = await _rolcheck(client, f"kvk:{KETENLINK_KVK}", "dienstverlener")
+    # Verbindingshuis's was withdrawn 20 days ago, Jeugdnet's is geschorst since 5 days ago
+    ingetrokken_toen = await _rolcheck(client, f"kvk:{INGETROKKEN_KVK}", "dienstverlener", dagen_geleden(30))
+    geschorst_toen = await _rolcheck(client, f"kvk:{GESCHORST_KVK}", "dienstverlener", dagen_geleden(10))
+    geschorst_nu = await _rolcheck(client, f"kvk:{GESCHORST_KVK}", "dienstverlener")
+
+    assert (tijdens["vervuld"], tijdens["redenCode"]) == (False, "verklaring-niet-geldig")
+    assert "was geschorst van" in tijdens["reden"]
+    assert ervoor["vervuld"] is nu["vervuld"] is True
+    assert ingetrokken_toen["vervuld"] is True
+    assert ingetrokken_toen["basis"]["soort"] == "verklaring"
+    assert geschorst_toen["vervuld"] is True
+    assert (geschorst_nu["vervuld"], geschorst_nu["redenCode"]) == (False, "verklaring-niet-geldig")
+    assert "is geschorst sinds" in geschorst_nu["reden"]
