@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Response
+from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Headers, State
-from litestar.enums import ScopeType
+from litestar.enums import RequestEncodingType, ScopeType
+from litestar.exceptions import HTTPException
 from litestar.logging.config import LoggingConfig
 from litestar.middleware import ASGIMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Contact, License, Server
+from litestar.params import BodyKwarg
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -51,6 +54,61 @@ API_CORS = CORSConfig(
     allow_credentials=False,
     max_age=600,
 )
+
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_REFUSED = re.compile(r"q\s*=\s*0(\.0*)?")  # a media range with weight 0 is not acceptable
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+def _accepts_an_application_type(accept: str) -> bool:
+    """Whether ``Accept`` names any range an API answer can have: ``*/*`` or ``application/…``."""
+    for part in accept.split(","):
+        media_type, *parameters = (piece.strip().lower() for piece in part.split(";"))
+        if any(_REFUSED.fullmatch(parameter) for parameter in parameters):
+            continue
+        if media_type == "*/*" or media_type.startswith("application/"):
+            return True
+    return False
+
+
+async def check_api_media_types(request: Request[Any, Any, Any]) -> None:
+    """The JSON API refuses what it cannot handle before it reads the request: a body that is not
+    JSON (415) and an ``Accept`` header that allows none of its answers, which are all
+    ``application/…`` (406). Only the operations of the published API are checked, not pages such
+    as the API documentation."""
+    if not request.url.path.startswith(f"{API_PREFIX}/"):
+        return
+    handler = request.route_handler
+    if not handler.include_in_schema:
+        return
+    accept = request.headers.get("accept", "").strip()
+    if accept and not _accepts_an_application_type(accept):
+        raise HTTPException(
+            status_code=406,
+            detail="De API antwoordt alleen met application/json (of een ander application/-mediatype dat "
+            "de API-documentatie noemt); de header Accept staat geen daarvan toe.",
+        )
+    if request.method not in _BODY_METHODS:
+        return
+    body = handler.parsed_fn_signature.parameters.get("data")
+    if body is None or (
+        isinstance(body.kwarg_definition, BodyKwarg)
+        and body.kwarg_definition.media_type != RequestEncodingType.JSON
+    ):
+        return
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type and not _is_json(content_type):
+        raise HTTPException(
+            status_code=415,
+            detail=f"Deze operatie neemt alleen JSON aan (Content-Type: application/json), "
+            f"niet {content_type}.",
+        )
 
 
 class ApiPreflightMiddleware(ASGIMiddleware):
@@ -115,6 +173,7 @@ def create_app(
             TrailingSlashMiddleware(),
             AuthenticationMiddleware(),
         ],
+        before_request=check_api_media_types,
         before_send=[add_response_headers],
         exception_handlers=exception_handlers,
         csrf_config=CSRFConfig(

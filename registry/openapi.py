@@ -5,8 +5,8 @@ the Dutch API Design Rules once for every operation, so no handler has to repeat
 only ``/api/v1`` paths (relative to the ``servers`` URL, which carries the major version),
 the ``API-Version`` header on every 2xx/3xx response, ``application/problem+json`` with the
 :class:`~registry.problems.Problem` schema on every 4xx/5xx, a documented 400 on every
-operation that takes input, 404 on every operation with a path parameter, and 401 and 403 on every
-operation that is not public.
+operation that takes input, 415 on every operation with a request body, 406 everywhere, 404 on every
+operation with a path parameter, and 401 and 403 on every operation that is not public.
 """
 
 from __future__ import annotations
@@ -57,8 +57,10 @@ ERROR_DESCRIPTIONS = {
     "401": "Niet geauthenticeerd.",
     "403": "Geen toegang.",
     "404": "Niet gevonden.",
+    "406": "De header Accept staat geen van de mediatypes van het antwoord toe.",
     "409": "Conflict met de huidige stand van het register.",
     "413": "Verzoek te groot.",
+    "415": "De inhoud is geen JSON (Content-Type).",
     "429": "Te veel verzoeken; zie Retry-After.",
     "503": "Tijdelijk niet beschikbaar.",
 }
@@ -83,6 +85,9 @@ def _fix_operation(method: str, operation: dict[str, Any], *, public: bool = Tru
     takes_input = method in {"post", "put", "patch"} or bool(operation.get("parameters"))
     if takes_input:
         responses.setdefault("400", _problem_response("400"))
+    if "requestBody" in operation:
+        responses.setdefault("415", _problem_response("415"))
+    responses.setdefault("406", _problem_response("406"))
     # A resource named in the path may not exist; a route that is not public refuses callers
     # without the right token. Every such operation can answer so, so the document says it.
     if any(parameter.get("in") == "path" for parameter in operation.get("parameters", [])):
