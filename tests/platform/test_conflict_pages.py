@@ -1,5 +1,5 @@
-"""A form that clashes with the state of the register (an action on a verklaring that was already
-ingetrokken) answers with the Dutch conflict page: what clashed, and a way back to the page."""
+"""A form that clashes with the state of the register (a voorstel before the intake is done)
+answers with the Dutch conflict page: what clashed, and a way back to the page."""
 
 from __future__ import annotations
 
@@ -18,34 +18,29 @@ from tests.verklaringen.conftest import (  # noqa: F401 - the verklaring process
     renderer,
     signer,
 )
-from verklaringen.services import levenscyclus
 
 
-async def test_reinstating_a_withdrawn_verklaring_is_a_conflict_page_with_a_link_back(
+async def test_a_voorstel_before_the_intake_is_a_conflict_page_with_a_link_back(
     process: Process,  # noqa: F811 - the fixture imported above
     client: AsyncTestClient[Litestar],
     login_as: LoginAs,
 ) -> None:
-    nummer = (await process.afgegeven()).nummer
-    await levenscyclus.trek_in(
-        process.db,
-        nummer,
-        "Voldoet niet meer.",
-        principal=process.people.beheerder,
-        clock=process.clock,
-        base_url=process.settings.base_url,
-    )
+    referentie = await process.toegewezen()
     await login_as("stelselbeheerder")
-    page = f"/beheer/verklaringen/{nummer}"
-    client.headers["referer"] = f"http://testserver.local{page}/acties/herstellen"
+    page = f"/beheer/aanmeldingen/{referentie}"
+    client.headers["referer"] = f"http://testserver.local{page}"
 
-    response = await post_form(client, f"{page}/acties/herstellen", {"reden": "Toch weer goed."})
+    response = await post_form(
+        client,
+        f"{page}/voorstel",
+        {"voorstel": "toekennen", "motivering": "Alles op orde.", "geldigheidMaanden": "24"},
+    )
 
-    assert response.status_code == 409
+    assert response.status_code == 409, response.text
     assert response.headers["content-type"].startswith("text/html")
     text = text_of(response.text)
     assert "Foutcode 409" in text
     assert "Deze actie past niet bij de huidige stand" in text
-    assert "ingetrokken" in text  # the detail: what clashed
-    assert f'href="{page}/acties/herstellen"' in response.text
+    assert "intake" in text.lower()  # the detail: what clashed
+    assert f'href="{page}"' in response.text
     assert "Terug naar de vorige pagina" in text
