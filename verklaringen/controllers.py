@@ -29,7 +29,6 @@ from registry.dependencies import AppClock, AppKeyRing, AppSettings, DbSession, 
 from registry.errors import NotFound
 from registry.ledenadministratie.ratelimit import rate_limit
 from verklaringen import schemas
-from verklaringen.attestation import verify_attestation
 from verklaringen.providers import DEPENDENCIES, KeptStatusLists, StatusTokens, limit_aanmeldingen
 from verklaringen.services import aanmeldingen, queries, verificatie
 from verklaringen.services.statuslijsten import STATUSLIJST, statuslijst_uri
@@ -222,16 +221,13 @@ class VerklaringenController(Controller):
         status_lists: KeptStatusLists,
         data: Annotated[schemas.VerificatieVerzoek, Body()],
     ) -> schemas.Verificatie:
-        # verificatie.verifieer_token with the status list kept per register version
-        result = await verify_attestation(
-            data.token.strip(),
-            jwks=keyring.public_jwks(),
-            issuer=settings.base_url,
+        return await verificatie.verifieer_token(
+            data.token,
+            keyring=keyring,
+            base_url=settings.base_url,
             now=clock.now(),
-            revoked_kids=keyring.revoked_kids(),
             status_source=status_lists.source(settings.base_url),
         )
-        return verificatie.verificatie_schema(result)
 
 
 class AanmeldingenController(Controller):

@@ -51,6 +51,7 @@ from verklaringen.services import (
     verificatie,
 )
 from verklaringen.services.rollen import verklaringsrollen
+from verklaringen.services.statuslijsten import DatabaseStatusSource
 from verklaringen.services.toegang import actor_of, require_deelnemer_contact
 
 PUBLIC = {"public": True}
@@ -236,14 +237,15 @@ async def verifieer(
     form = await request.form()
     upload = form.get("pdf")
     token = str(form.get("token") or "")
+    bron = DatabaseStatusSource(db_session, settings.base_url)
     if isinstance(upload, UploadFile) and upload.filename:
         data = await upload.read(MAX_PDF_BYTES + 1)
         resultaat = await verificatie.verifieer_pdf(
-            db_session, data, keyring=keyring, base_url=settings.base_url, now=clock.now()
+            data, keyring=keyring, base_url=settings.base_url, now=clock.now(), status_source=bron
         )
     elif token.strip():
         resultaat = await verificatie.verifieer_token(
-            db_session, token, keyring=keyring, base_url=settings.base_url, now=clock.now()
+            token, keyring=keyring, base_url=settings.base_url, now=clock.now(), status_source=bron
         )
     else:
         errors = {"token": ["Plak de verklaring (de tekst die met eyJ begint) of kies een PDF."]}
@@ -269,7 +271,11 @@ async def verifieer_nummer(
     )
     attestatie = await queries.verklaring_attestatie(db_session, nummer)
     controle = await verificatie.verifieer_token(
-        db_session, attestatie, keyring=keyring, base_url=settings.base_url, now=clock.now()
+        attestatie,
+        keyring=keyring,
+        base_url=settings.base_url,
+        now=clock.now(),
+        status_source=DatabaseStatusSource(db_session, settings.base_url),
     )
     return _page(request, "verifieer_nummer.html", {"detail": detail, "controle": controle})
 

@@ -1,19 +1,17 @@
 """Verification in the portal: the API, the public pages and a PDF upload all end in
-:func:`verklaringen.attestation.verify_attestation`, with the portal's published keys and its
-status list read straight from the database (so a withdrawal or suspension counts at once).
+:func:`verklaringen.attestation.verify_attestation`, with the portal's published keys and the status
+list the caller gives: the API the one kept per register version, a page the one read from its own
+session (either way a withdrawal or suspension counts at once).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from registry.signing import KeyRing
 from verklaringen import schemas
-from verklaringen.attestation import AttestationVerification, verify_attestation
+from verklaringen.attestation import AttestationVerification, StatusListSource, verify_attestation
 from verklaringen.embedded_files import NotAPdf, extract_attestation
-from verklaringen.services.statuslijsten import DatabaseStatusSource
 
 
 def verificatie_schema(result: AttestationVerification) -> schemas.Verificatie:
@@ -32,7 +30,7 @@ def verificatie_schema(result: AttestationVerification) -> schemas.Verificatie:
 
 
 async def verifieer_token(
-    session: AsyncSession, token: str, *, keyring: KeyRing, base_url: str, now: datetime
+    token: str, *, keyring: KeyRing, base_url: str, now: datetime, status_source: StatusListSource
 ) -> schemas.Verificatie:
     """Every check on a verklaring token, with the reasons it fails (never an exception)."""
     result = await verify_attestation(
@@ -41,7 +39,7 @@ async def verifieer_token(
         issuer=base_url,
         now=now,
         revoked_kids=keyring.revoked_kids(),
-        status_source=DatabaseStatusSource(session, base_url),
+        status_source=status_source,
     )
     return verificatie_schema(result)
 
@@ -57,7 +55,7 @@ NO_ATTESTATION = schemas.Verificatie(
 
 
 async def verifieer_pdf(
-    session: AsyncSession, pdf: bytes, *, keyring: KeyRing, base_url: str, now: datetime
+    pdf: bytes, *, keyring: KeyRing, base_url: str, now: datetime, status_source: StatusListSource
 ) -> schemas.Verificatie:
     """Verify the attestation embedded in a verklaring PDF (``no_attestation`` when there is none)."""
     try:
@@ -66,4 +64,6 @@ async def verifieer_pdf(
         token = None
     if token is None:
         return NO_ATTESTATION
-    return await verifieer_token(session, token, keyring=keyring, base_url=base_url, now=now)
+    return await verifieer_token(
+        token, keyring=keyring, base_url=base_url, now=now, status_source=status_source
+    )
