@@ -87,7 +87,7 @@ async def test_an_answer_as_of_now_names_each_requests_moment_and_a_peildatum_is
     }
     assert before_the_role["vervuld"] is False
     assert before_the_role["redenCode"] == "niet-geregistreerd"
-    assert before_the_role["reden"] == "Koppelpunt BV stond op 2024-12-30T23:00:00Z nog niet in het register."
+    assert before_the_role["reden"] == "Koppelpunt BV stond op 31 december 2024 nog niet in het register."
 
 
 async def test_visibility_and_representation_are_kept_apart(

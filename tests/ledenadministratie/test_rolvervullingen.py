@@ -272,7 +272,7 @@ async def test_a_role_held_last_year_is_found_as_of_last_year_and_not_now(
     assert not now.vervuld
     assert now.reden_code == "geen-rolvervulling"
     assert now.reden is not None
-    assert "eindigde op 2026-01-01" in now.reden
+    assert "eindigde op 1 januari 2026" in now.reden
     assert last_day.vervuld
     assert not first_day_after.vervuld
 

@@ -23,6 +23,7 @@ from registry.ledenadministratie.catalogus import Catalogusstand
 from registry.ledenadministratie.identifiers import Identificatie, InvalidIdentificatie, parse_identificatie
 from registry.ledenadministratie.naam import fold
 from registry.ledenadministratie.peildatum import Peildatum
+from registry.templating import format_datum
 
 _DEELNEMER = (
     "SELECT d.id, d.naam, d.soort, d.regio, d.website, d.adres_straat, d.adres_huisnummer, "
@@ -126,7 +127,7 @@ async def deelnemer(
         raise verwijzing.niet_gevonden()
     (raw_id, naam, soort, regio, website, straat, huisnummer, postcode, plaats, status, _since) = row
     if status is None:
-        raise NotFound(f"{naam} stond op {peildatum.iso()} nog niet in het register.")
+        raise NotFound(f"{naam} stond op {format_datum(peildatum.datum)} nog niet in het register.")
     deelnemer_id = snap.uuid(raw_id)
     key, datum = snap.uuid_param(deelnemer_id), snap.date_param(peildatum.datum)
     rollen = [

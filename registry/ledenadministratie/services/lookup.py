@@ -54,6 +54,7 @@ from registry.ledenadministratie.services.queries import (
     status_at,
 )
 from registry.ledenadministratie.verklaringcheck import Verklaringvraag, registered_verklaring_check
+from registry.templating import format_datum
 
 # --- conversion --------------------------------------------------------------------------------------
 
@@ -261,7 +262,7 @@ async def _schemas(
 async def _registered_at(session: AsyncSession, deelnemer: Deelnemer, peildatum: Peildatum) -> Statusperiode:
     periode = await status_at(session, deelnemer.id, peildatum.moment)
     if periode is None:
-        raise NotFound(f"{deelnemer.naam} stond op {peildatum.iso()} nog niet in het register.")
+        raise NotFound(f"{deelnemer.naam} stond op {format_datum(peildatum.datum)} nog niet in het register.")
     return periode
 
 
@@ -573,14 +574,14 @@ async def rolcheck(
     if feiten.status is None:
         return schemas.Rolcheck(
             **answer, vervuld=False, reden_code="niet-geregistreerd",
-            reden=f"{naam} stond op {peildatum.getoond_iso()} nog niet in het register.",
+            reden=f"{naam} stond op {format_datum(peildatum.datum)} nog niet in het register.",
         )  # fmt: skip
     if held is None:
-        base = f"{naam} vervult de rol {rol_naam or code} niet op {peildatum.datum.isoformat()}"
+        base = f"{naam} vervult de rol {rol_naam or code} niet op {format_datum(peildatum.datum)}"
         if feiten.eerder_tot is not None:
-            reden = f"{base}; de laatste rolvervulling eindigde op {feiten.eerder_tot.isoformat()}."
+            reden = f"{base}; de laatste rolvervulling eindigde op {format_datum(feiten.eerder_tot)}."
         elif feiten.later_van is not None:
-            reden = f"{base}; een rolvervulling begint op {feiten.later_van.isoformat()}."
+            reden = f"{base}; een rolvervulling begint op {format_datum(feiten.later_van)}."
         else:
             reden = f"{base}: er is geen rolvervulling."
         return schemas.Rolcheck(**answer, vervuld=False, reden_code="geen-rolvervulling", reden=reden)
@@ -595,7 +596,7 @@ async def rolcheck(
                 reden=f"Niet toegekend: {bezwaar}",
             )
         return schemas.Rolcheck(**answer, vervuld=True)
-    since = (feiten.status_sinds or peildatum.moment).isoformat().replace("+00:00", "Z")
+    since = format_datum(feiten.status_sinds or peildatum.moment)
     reasons = {
         DeelnemerStatus.GESCHORST: (
             "deelnemer-geschorst",
