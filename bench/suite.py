@@ -37,6 +37,7 @@ from bench.generate import generate
 from bench.profile import profile_command, profile_while
 from bench.server import serving
 from bench.workspace import BENCH_DIR, DEFAULT_POSTGRES_SERVER, OUT_DIR, Register, postgres_url
+from registry import migrate
 
 RESULTS_JSON = OUT_DIR / "results.json"
 RESULTS_MD = BENCH_DIR / "RESULTS.md"
@@ -111,6 +112,7 @@ def register_for(
         workload = register.read_workload()
         if workload.get("deelnemers") == deelnemers and workload.get("database_url") == register.database_url:
             print(f"bench: reusing {name} ({deelnemers:,} deelnemers)", flush=True)
+            migrate.upgrade(register.settings())  # a register kept from before a new migration
             return register, workload
     print(f"bench: generating {name} ({deelnemers:,} deelnemers)", flush=True)
     workload = generate(register, deelnemers, postgres_server=postgres, verklaringen_per_state=per_state)
