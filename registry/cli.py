@@ -100,9 +100,7 @@ def main(ctx: click.Context) -> None:
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int, reload: bool) -> None:
     """Run the portal (HTTP server) for the configured database."""
-    import uvicorn
-
-    from registry import migrate
+    from registry import migrate, serving
 
     settings = settings_of(ctx)
     try:
@@ -112,19 +110,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, reload: bool) 
     if current != migrate.head_revision(settings):
         raise click.ClickException("the database schema is not up to date: run `stelsel db upgrade` first")
     click.echo(f"Stelselregister on http://{host}:{port} (database: {settings.database_url.split('://')[0]})")
-    uvicorn.run(
-        "registry.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        reload=reload,
-        proxy_headers=True,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        # A spawned worker imports the whole app before it answers the supervisor's ping; on a busy
-        # machine that takes longer than uvicorn's default 5 s, and the worker would be killed.
-        timeout_worker_healthcheck=60,
-    )
+    serving.serve(host=host, port=port, workers=workers, reload=reload, log_level=settings.log_level.lower())
 
 
 # --- db -----------------------------------------------------------------------------------------

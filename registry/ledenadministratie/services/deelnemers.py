@@ -291,7 +291,8 @@ def _host_of(url: str) -> str | None:
     """The host name of an ``http(s)://`` address, or ``None`` when it names no real host: no name
     with a dot and a top-level domain, a user or password in it, a port that cannot be, or a space,
     control character or backslash anywhere."""
-    if any(teken.isspace() or not teken.isprintable() or teken == "\\" for teken in url):
+    # isprintable() is False for every whitespace character but the space itself
+    if not url.isprintable() or " " in url or "\\" in url:
         return None
     parts = urlsplit(url)
     try:
