@@ -26,11 +26,11 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from registry.accounts.authentication import AuthenticationMiddleware
-from registry.accounts.permissions import authorize
 from registry.api import API_PREFIX, API_VERSION
 from registry.clock import Clock, SystemClock
 from registry.database import create_engine, create_session_factory
 from registry.dependencies import app_dependencies
+from registry.guards import guard
 from registry.middleware import RequestTargetMiddleware, TrailingSlashMiddleware, add_response_headers
 from registry.plugin import StelselPlugin
 from registry.problems import exception_handlers
@@ -166,7 +166,7 @@ def create_app(
         state=state,
         lifespan=[lifespan],
         dependencies=app_dependencies(),
-        guards=[authorize],
+        guards=[guard],
         middleware=[
             ApiPreflightMiddleware(),
             RequestTargetMiddleware(),

@@ -1,4 +1,7 @@
-"""Serving the portal with uvicorn: one process, or a supervisor with several worker processes."""
+"""Serving the portal with uvicorn: one process, or a supervisor with several worker processes.
+
+uvicorn runs on uvloop with the httptools parser: against its pure-Python defaults (asyncio's loop,
+h11) a trivial request takes half the CPU, a lookup about a third less."""
 
 from __future__ import annotations
 
@@ -35,6 +38,8 @@ def serve(*, host: str, port: int, workers: int, reload: bool, log_level: str) -
         "proxy_headers": True,
         "log_level": log_level,
         "access_log": False,
+        "loop": "uvloop",
+        "http": "httptools",
         # A spawned worker imports the whole app before it answers the supervisor's ping; on a busy
         # machine that takes longer than uvicorn's default 5 s, and the worker would be killed.
         "timeout_worker_healthcheck": 60,

@@ -2,7 +2,7 @@
 
 The JSON API never honours the session cookie, so browser-based CSRF cannot reach it; pages never
 honour bearer tokens. Anonymous requests pass with ``scope["user"] = None`` and the route guard
-decides (:func:`registry.accounts.permissions.authorize`). Anonymous calls cost no database query.
+decides (:func:`registry.guards.guard`). Anonymous calls cost no database query.
 A bearer token that is presented but not valid is refused with 401 (``invalid_token``), also on
 public routes, so a client never mistakes a public answer for the one its token would get.
 """

@@ -15,6 +15,7 @@ casemanager's own intakes, a deelnemer-contact's own deelnemer) are checked in t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -181,13 +182,10 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | 
     return user if isinstance(user, Principal) else None
 
 
-async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """The app-wide guard: enforce the route's declared decision; no decision means no access.
+def check_access(connection: ASGIConnection[Any, Any, Any, Any], opt: Mapping[str, Any]) -> None:
+    """Enforce the access decision a route declares in its ``opt``; no decision means no access.
 
-    Asynchronous although it awaits nothing: Litestar runs a synchronous guard in a worker thread,
-    a hand-off every request would pay.
-    """
-    opt = handler.opt
+    Called by the app's one guard (:func:`registry.guards.guard`)."""
     if opt.get("public"):
         return
     principal = principal_of(connection)

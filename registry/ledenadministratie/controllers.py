@@ -12,8 +12,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
-from litestar.connection import ASGIConnection
-from litestar.handlers.base import BaseRouteHandler
 from litestar.params import PathParameter, QueryParameter
 
 from registry.accounts.permissions import Permission, principal_of
@@ -22,7 +20,7 @@ from registry.dependencies import AppSettings, DbSession, Paging
 from registry.ledenadministratie import peildatum as peil
 from registry.ledenadministratie import schemas, services
 from registry.ledenadministratie.antwoord import ANSWER_TYP, Bron, answer, cached_answer
-from registry.ledenadministratie.ratelimit import rate_limit
+from registry.ledenadministratie.ratelimit import RATE_LIMITED
 from registry.ledenadministratie.services import directe_lookup, lookup
 
 PUBLIC = {"public": True}
@@ -48,16 +46,10 @@ def _volledig(request: Request[Any, Any, Any]) -> bool:
     return principal is not None and principal.can(Permission.LOOKUP_VOLLEDIG)
 
 
-async def _rate_limit(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """:func:`rate_limit` on the event loop: an in-memory count, which Litestar would otherwise run in
-    a worker thread as it does every synchronous guard (a thread hand-off per lookup)."""
-    rate_limit(connection, handler)
-
-
 class LookupController(Controller):
     path = API_PREFIX
     tags = ["Ledenadministratie"]
-    guards = [_rate_limit]
+    opt = {RATE_LIMITED: True}
 
     @get(
         "/deelnemers",

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.handlers.base import BaseRouteHandler
 
 from registry.accounts.permissions import principal_of
 from registry.errors import RateLimited
@@ -28,6 +27,8 @@ from registry.settings import Settings
 
 WINDOW_SECONDS = 60.0
 _STATE_KEY = "lookup_rate_limiter"
+RATE_LIMITED = "rate_limited"
+"""The ``opt`` key of a route (or controller) whose calls count against the caller's limit."""
 _SWEEP_EVERY = 1000
 
 
@@ -68,8 +69,9 @@ def _limiter(connection: ASGIConnection[Any, Any, Any, Any]) -> SlidingWindowLim
     return limiter
 
 
-def rate_limit(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
-    """Route guard: count the request against its caller's limit, or refuse it with a 429."""
+def rate_limit(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """Count the request against its caller's limit, or refuse it with a 429 (run by the app's guard,
+    :mod:`registry.guards`, for routes with ``opt={RATE_LIMITED: True}``)."""
     settings: Settings = connection.app.state.settings
     principal = principal_of(connection)
     if principal is not None and principal.kind == "api-client":

@@ -1,6 +1,6 @@
 """Who acts, and the object-level rules the route guard cannot know.
 
-The route guard (:func:`registry.accounts.permissions.authorize`) checks the permission a route
+The route guard (:func:`registry.guards.guard`) checks the permission a route
 needs; the rules that depend on the record are here: only the assigned casemanager (or a
 stelselbeheerder) works on an aanmelding's intake and proposal, and only a contact person of the
 deelnemer itself signs its verklaring.
