@@ -16,17 +16,23 @@ What a register holds, per deelnemer (fixed seed, so the same arguments give the
   twenty other deelnemers each through ondersteuningsrelaties (some ended);
 - verklaringen in every state once the verklaringen tables exist.
 
-Everything goes in with SQLAlchemy Core ``insert()`` executemany batches into a database migrated
-by the Alembic history (:func:`registry.migrate.upgrade`), after the catalogue release has been
-loaded through the catalogue service.
+The database is migrated by the Alembic history (:func:`registry.migrate.upgrade`); the catalogue
+release is loaded and the verklaringen are made through the real services. The deelnemers and
+everything under them go in by bulk load (:mod:`bench.bulk`): a builder process makes the rows of
+one batch of deelnemers after another, every value already in its stored form, while this process
+loads the previous batch (SQLite through ``sqlite3``, PostgreSQL by ``COPY``), so both cores work.
+The builder starts before the migration and works ahead while the verklaringen are made.
 
 **Audit trail.** A register that grew by use has a long audit trail. ``--audit full`` (the
 default) writes one event per deelnemer (``deelnemer.ingelezen``: its name, status, identificaties
 and rolvervullingen, as an import of an existing register would record it) and one per
-ondersteuningsrelatie, each chained with :func:`registry.audit.services.event_hash` exactly as
-:func:`~registry.audit.services.audited_write` would, with the chain head moved along in the same
-transaction as each batch. ``--audit head`` writes no per-entity events. Either way the run ends with
-one ``ledenadministratie.bulk-ingelezen`` event appended through ``audited_write`` (so the head is
+ondersteuningsrelatie, each chained with the hash of :func:`registry.audit.services.event_hash`
+exactly as :func:`~registry.audit.services.audited_write` would, with the chain head moved along in
+the same transaction as each batch. The builder writes each event's canonical JSON up to the
+previous hash (``seq`` and ``prev`` are its last keys); the loader completes it with the chain as it
+stands after the verklaringen and hashes it (:func:`chain_hash`, byte for byte ``event_hash``).
+``--audit head`` writes no per-entity events. Either way the run ends with one
+``ledenadministratie.bulk-ingelezen`` event appended through ``audited_write`` (so the head is
 consistent and ``verify_chain`` passes), whose changes record the counts and the seed. Data are
 committed per batch; the generator only ever fills a fresh database, so a run that fails half-way is
 simply run again.
@@ -36,28 +42,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
+import bisect
+import hashlib
 import json
+import multiprocessing
+import pickle
+import queue
 import random
 import shutil
+import threading
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, event, inspect, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import inspect, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench import bulk
-from bench.bulk import BulkWriter
+from bench.bulk import PostgresLoader, Row, SqliteLoader, copy_text
 from bench.workspace import DEFAULT_POSTGRES_SERVER, REPO_ROOT, Register, postgres_url
 from registry import migrate
-from registry.audit.models import AuditEvent, AuditHead
-from registry.audit.services import Actor, audited_write, event_hash
-from registry.clock import SystemClock
+from registry.audit.services import Actor, audited_write
 from registry.database import create_engine, create_session_factory
 from registry.ledenadministratie.identifiers import IdentificatieSoort, generate_valid
 from registry.signing.keys import KeyRing
@@ -67,7 +76,9 @@ ACTOR = Actor.cli("stelsel bench generate")
 DIENSTVERLENER = "dienstverlener"
 DIENSTVERLENER_SHARE = 0.05
 SUPPORTED_PER_DIENSTVERLENER = 20
-BATCH_DEELNEMERS = 5000
+BATCH_DEELNEMERS = 2500
+# batches the builder may run ahead of the loader (pickled, about 7 MB each)
+AHEAD_BATCHES = 40
 # Every period lies before this day or is open-ended, so "now" sees the current ones at any later date.
 ANCHOR = date(2026, 1, 1)
 SAMPLE_SIZE = 20_000
@@ -225,18 +236,124 @@ SOORTEN: dict[str, tuple[float, tuple[str, ...], tuple[tuple[IdentificatieSoort,
     ),
 }
 DIENSTVERLENER_PREFIXES = ("Software", "Koppelpunt", "Datadienst", "Platform")
+LETTERS = "ABCDEFGHJKLMNPRTVWXZ"
+TELEFOON = "+31 20 123 4567"
+
+# the columns the builder fills, per table, parents before children (the order of loading)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "deelnemer": (
+        "id",
+        "naam",
+        "zoeknaam",
+        "soort",
+        "status",
+        "regio",
+        "website",
+        "adres_straat",
+        "adres_huisnummer",
+        "adres_postcode",
+        "adres_plaats",
+        "created_at",
+        "updated_at",
+    ),
+    "deelnemer_identificatie": ("id", "deelnemer_id", "soort", "waarde", "created_at", "updated_at"),
+    "deelnemer_zoekterm": ("id", "deelnemer_id", "term", "created_at", "updated_at"),
+    "deelnemer_contactpersoon": (
+        "id",
+        "deelnemer_id",
+        "volgorde",
+        "naam",
+        "functie",
+        "email",
+        "telefoon",
+        "created_at",
+        "updated_at",
+    ),
+    "deelnemer_statusperiode": (
+        "id",
+        "deelnemer_id",
+        "status",
+        "vorige_status",
+        "geldig_van",
+        "geldig_tot",
+        "reden",
+        "actor_soort",
+        "actor_id",
+        "actor_naam",
+        "geregistreerd_op",
+        "created_at",
+        "updated_at",
+    ),
+    "rolvervulling": (
+        "id",
+        "deelnemer_id",
+        "rol_code",
+        "geldig_van",
+        "geldig_tot",
+        "release",
+        "basis_soort",
+        "basis_referentie",
+        "status",
+        "toelichting",
+        "created_at",
+        "updated_at",
+    ),
+    "rolvervulling_wijziging": (
+        "id",
+        "rolvervulling_id",
+        "moment",
+        "soort",
+        "geldig_tot",
+        "reden",
+        "actor_soort",
+        "actor_id",
+        "actor_naam",
+        "created_at",
+        "updated_at",
+    ),
+    "ondersteuningsrelatie": (
+        "id",
+        "dienstverlener_id",
+        "deelnemer_id",
+        "taken",
+        "geldig_van",
+        "geldig_tot",
+        "status",
+        "reden_einde",
+        "created_at",
+        "updated_at",
+    ),
+    "audit_event": (
+        "id",
+        "seq",
+        "occurred_at",
+        "actor_kind",
+        "actor_id",
+        "actor_name",
+        "action",
+        "entity_type",
+        "entity_id",
+        "changes",
+        "prev_hash",
+        "hash",
+        "created_at",
+        "updated_at",
+    ),
+}
 
 
-def fold(text: str) -> str:
-    from registry.ledenadministratie.naam import fold as project_fold
+def _check_vocabulary() -> None:
+    """No generated value may hold what COPY's text format or JSON would have to escape."""
+    words = [*PLAATSEN, *REGIOS, *STRATEN, *LETTERGREPEN, *VOORNAMEN, *FUNCTIES, *ACHTERNAMEN]
+    words += [*DIENSTVERLENER_PREFIXES, ACTOR.kind, ACTOR.name, ACTOR.id or ""]
+    for _share, prefixes, _extra in SOORTEN.values():
+        words += prefixes
+    for word in words:
+        if any(teken in word for teken in '\t\n\r\\"') or not word.isprintable():
+            raise ValueError(f"bench generate: {word!r} would need escaping")
 
-    return project_fold(text)
 
-
-def zoektermen(naam: str) -> list[str]:
-    from registry.ledenadministratie.naam import zoektermen as project_zoektermen
-
-    return project_zoektermen(naam)
+_check_vocabulary()
 
 
 class FastRandom(random.Random):
@@ -248,80 +365,112 @@ class FastRandom(random.Random):
 
 
 _VERSION_4 = (0x4000 << 64) | (0x8000 << 48)
-_VERSION_MASK = ~((0xF000 << 64) | (0xC000 << 48))
-_SAFE_UNKNOWN = uuid.SafeUUID.unknown
+_VERSION_MASK = ((1 << 128) - 1) & ~((0xF000 << 64) | (0xC000 << 48))
 
 
-def rng_uuid(rng: random.Random) -> uuid.UUID:
-    """A version-4 UUID from ``rng``: what ``uuid.UUID(int=…, version=4)`` makes, without the
-    argument checks of its constructor (a third of the generator's time otherwise)."""
-    value = object.__new__(uuid.UUID)
-    object.__setattr__(value, "int", (rng.getrandbits(128) & _VERSION_MASK) | _VERSION_4)
-    object.__setattr__(value, "is_safe", _SAFE_UNKNOWN)
-    return value
+def uuid_bytes(number: int) -> bytes:
+    """The 16 bytes of the version-4 UUID made from ``number`` (as ``uuid.UUID(int=…, version=4)``)."""
+    return ((number & _VERSION_MASK) | _VERSION_4).to_bytes(16, "big")
 
 
-@functools.lru_cache(maxsize=8192)
-def day_start_utc(day: date) -> datetime:
-    """00:00 Europe/Amsterdam on ``day`` (as the register stores a date boundary), in UTC."""
-    from registry.ledenadministratie.peildatum import day_start
-
-    return day_start(day).astimezone(UTC)
+def uuid_text(value: bytes) -> str:
+    digits = value.hex()
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
-@dataclass(slots=True)
-class AuditChain:
-    """The chain as the generator extends it: next events are linked to ``seq``/``hash``."""
+_EPOCH = date(1970, 1, 1).toordinal()
+_FIRST_DAY = date(2017, 1, 1).toordinal()
+_END_DAY = date(2027, 1, 1).toordinal()
 
-    seq: int
-    hash: str
-    enabled: bool
-    rows: list[dict[str, Any]] = field(default_factory=list)
 
-    def record(
-        self, moment: datetime, action: str, entity_type: str, entity_id: uuid.UUID, changes: dict[str, Any]
-    ) -> None:
-        if not self.enabled:
-            return
-        self.seq += 1
-        digest = event_hash(
-            seq=self.seq,
-            occurred_at=moment,
-            actor_kind=ACTOR.kind,
-            actor_id=ACTOR.id,
-            actor_name=ACTOR.name,
-            action=action,
-            entity_type=entity_type,
-            entity_id=str(entity_id),
-            changes=changes,
-            prev_hash=self.hash,
+class Calendar:
+    """Days as ordinals and moments as UTC epoch seconds, written as the databases store them
+    (``YYYY-MM-DD`` and ``YYYY-MM-DD HH:MM:SS.ffffff``), from tables made once."""
+
+    def __init__(self) -> None:
+        from registry.ledenadministratie.peildatum import day_start
+
+        days = [date.fromordinal(ordinal) for ordinal in range(_FIRST_DAY, _END_DAY)]
+        self.dates = [day.isoformat() for day in days]
+        # 00:00 Europe/Amsterdam (as the register stores a date boundary) in epoch seconds
+        self.midnights = [int(day_start(day).timestamp()) for day in days]
+        self.times = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.000000" for s in range(86400)]
+
+    def date(self, ordinal: int) -> str:
+        return self.dates[ordinal - _FIRST_DAY]
+
+    def midnight(self, ordinal: int) -> int:
+        return self.midnights[ordinal - _FIRST_DAY]
+
+    def moment(self, seconds: int) -> str:
+        day, rest = divmod(seconds, 86400)
+        return f"{self.dates[day + _EPOCH - _FIRST_DAY]} {self.times[rest]}"
+
+    def isoformat(self, seconds: int) -> str:
+        """As ``datetime.isoformat(timespec="microseconds")`` of the aware UTC datetime."""
+        day, rest = divmod(seconds, 86400)
+        return f"{self.dates[day + _EPOCH - _FIRST_DAY]}T{self.times[rest]}+00:00"
+
+
+def _json_list(values: Sequence[str]) -> str:
+    return "[" + ",".join(map(encode_basestring, values)) + "]"
+
+
+def _created(value: str) -> str:
+    """A change made from nothing, as canonical JSON: ``{"after": value, "before": null}``."""
+    return '{"after":' + value + ',"before":null}'
+
+
+_ACTOR_JSON = json.dumps([ACTOR.kind, ACTOR.id, ACTOR.name], separators=(",", ":"), ensure_ascii=False)
+
+
+def event_prefix(moment: str, action: str, entity_type: str, entity_id: str, changes: str) -> str:
+    """The canonical JSON that :func:`registry.audit.services.event_hash` hashes, up to the previous
+    hash: its keys are sorted, and ``prev`` and ``seq`` come last. ``moment`` is the ISO form and
+    ``changes`` the canonical JSON of the changes."""
+    return (
+        f'{{"action":{encode_basestring(action)},"actor":{_ACTOR_JSON},"changes":{changes},'
+        f'"entity":[{encode_basestring(entity_type)},{encode_basestring(entity_id)}],'
+        f'"occurred_at":"{moment}","prev":"'
+    )
+
+
+def chain_hash(prefix: str, seq: int, prev_hash: str) -> str:
+    """``event_hash`` of the event whose canonical JSON starts with ``prefix``."""
+    return hashlib.sha256(f'{prefix}{prev_hash}","seq":{seq}}}'.encode()).hexdigest()
+
+
+# (occurred_at as stored, action, entity_type, entity_id, changes JSON, canonical prefix)
+Event = tuple[str, str, str, str, str, str]
+
+
+def chain(events: Sequence[Event], seq: int, prev_hash: str) -> tuple[list[Row], int, str]:
+    """The audit_event rows of ``events`` linked after (seq, prev_hash); and the new head."""
+    rows: list[Row] = []
+    kind, actor_id, name = ACTOR.kind, ACTOR.id, ACTOR.name
+    for moment, action, entity_type, entity_id, changes, prefix in events:
+        seq += 1
+        digest = chain_hash(prefix, seq, prev_hash)
+        rows.append(
+            (
+                uuid_bytes(seq),
+                seq,
+                moment,
+                kind,
+                actor_id,
+                name,
+                action,
+                entity_type,
+                entity_id,
+                changes,
+                prev_hash,
+                digest,
+                moment,
+                moment,
+            )
         )
-        self.rows.append(
-            {
-                "id": uuid.UUID(int=self.seq, version=4),
-                "seq": self.seq,
-                "occurred_at": moment,
-                "actor_kind": ACTOR.kind,
-                "actor_id": ACTOR.id,
-                "actor_name": ACTOR.name,
-                "action": action,
-                "entity_type": entity_type,
-                "entity_id": str(entity_id),
-                "changes": changes,
-                "prev_hash": self.hash,
-                "hash": digest,
-                "created_at": moment,
-                "updated_at": moment,
-            }
-        )
-        self.hash = digest
-
-    def take(self, rows: Rows) -> Rows:
-        """Move the events made so far into ``rows``, with the head they lead to."""
-        if self.enabled:
-            rows.tables["audit_event"], self.rows = self.rows, []
-            rows.head = (self.seq, self.hash)
-        return rows
+        prev_hash = digest
+    return rows, seq, prev_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,20 +499,6 @@ class Catalogue:
 
 
 @dataclass(slots=True)
-class Rows:
-    """The rows of one batch, per table name."""
-
-    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    head: tuple[int, str] | None = None  # the audit chain head after this batch's events
-
-    def add(self, table: str, row: dict[str, Any]) -> None:
-        self.tables.setdefault(table, []).append(row)
-
-    def count(self) -> int:
-        return sum(len(rows) for rows in self.tables.values())
-
-
-@dataclass(slots=True)
 class Samples:
     """What the load runs ask for: real identificaties, rolchecks, search prefixes, dienstverleners."""
 
@@ -372,13 +507,13 @@ class Samples:
     identificaties: list[str] = field(default_factory=list)
     rolchecks: list[tuple[str, str, str]] = field(default_factory=list)
     zoek: list[str] = field(default_factory=list)
-    deelnemer_ids: list[str] = field(default_factory=list)
+    deelnemer_ids: list[bytes] = field(default_factory=list)
     dienstverlener_regios: set[str] = field(default_factory=set)
 
     def offer(
         self,
         identificatie: str,
-        deelnemer_id: uuid.UUID,
+        deelnemer_id: bytes,
         rolcheck: tuple[str, str, str] | None,
         zoekterm: str,
     ) -> None:
@@ -386,7 +521,7 @@ class Samples:
         self.seen += 1
         if len(self.identificaties) < SAMPLE_SIZE:
             self.identificaties.append(identificatie)
-            self.deelnemer_ids.append(str(deelnemer_id))
+            self.deelnemer_ids.append(deelnemer_id)
             self.zoek.append(zoekterm)
             if rolcheck is not None:
                 self.rolchecks.append(rolcheck)
@@ -394,33 +529,53 @@ class Samples:
         slot = self.rng.randrange(self.seen)
         if slot < SAMPLE_SIZE:
             self.identificaties[slot] = identificatie
-            self.deelnemer_ids[slot] = str(deelnemer_id)
+            self.deelnemer_ids[slot] = deelnemer_id
             self.zoek[slot] = zoekterm
             if rolcheck is not None and slot < len(self.rolchecks):
                 self.rolchecks[slot] = rolcheck
 
+    def workload(self) -> dict[str, Any]:
+        return {
+            "identificaties": self.identificaties,
+            "deelnemer_ids": [uuid_text(value) for value in self.deelnemer_ids],
+            "rolchecks": self.rolchecks,
+            "zoek": self.zoek,
+            "dienstverlener_regios": sorted(self.dienstverlener_regios),
+        }
+
 
 class RegisterBuilder:
-    """Makes the rows of the register deelnemer by deelnemer, deterministically from one seed."""
+    """Makes the rows of the register deelnemer by deelnemer, deterministically from one seed, each
+    value in its stored form (see :mod:`bench.bulk`), in the column order of :data:`COLUMNS`."""
 
     def __init__(
-        self, total: int, seed: int, catalogue: Catalogue, chain: AuditChain, tables: set[str]
+        self, total: int, seed: int, catalogue: Catalogue, audit: bool, reserved_kvk: Sequence[str] = ()
     ) -> None:
         self.total = total
         self.rng = FastRandom(seed)
         self.catalogue = catalogue
-        self.chain = chain
-        self.tables = tables
+        self.audit = audit
+        self.calendar = Calendar()
         self.samples = Samples(FastRandom(seed + 1))
         self.taken: dict[IdentificatieSoort, set[str]] = {soort: set() for soort in IdentificatieSoort}
-        self.counts: dict[str, int] = {}
-        soorten = list(SOORTEN)
-        self._soorten = soorten
-        self._weights = [SOORTEN[soort][0] for soort in soorten]
-        self.dienstverleners: list[uuid.UUID] = []
+        self.taken[IdentificatieSoort.KVK].update(reserved_kvk)  # for the verklaringen
+        self._soorten = tuple(SOORTEN)
+        weights = [SOORTEN[soort][0] for soort in self._soorten]
+        self._cumulative = [sum(weights[: index + 1]) for index in range(len(weights))]
+        self._zoekvorm: dict[str, str] = {}
+        self.dienstverleners: list[bytes] = []
         self._verklaring_seq = 0
+        self.rows: dict[str, list[Row]] = {}
+        self.events: list[Event] = []
+        self._stamp = (ACTOR.kind, ACTOR.id, ACTOR.name)
+        self._aangemeld = (date(2018, 1, 1).toordinal(), date(2025, 6, 1).toordinal())
+        self._anchor = ANCHOR.toordinal()
+        self._anchor_utc = (self._anchor - _EPOCH) * 86400
 
     # -- pieces ------------------------------------------------------------------------------
+
+    def _uuid(self) -> bytes:
+        return ((self.rng.getrandbits(128) & _VERSION_MASK) | _VERSION_4).to_bytes(16, "big")
 
     def _identificatie(self, soort: IdentificatieSoort) -> str:
         used = self.taken[soort]
@@ -430,119 +585,148 @@ class RegisterBuilder:
                 used.add(waarde)
                 return waarde
 
-    def _fantasy(self) -> str:
-        rng = self.rng
-        word = "".join(rng.choice(LETTERGREPEN) for _ in range(rng.randint(2, 3)))
-        return word.capitalize()
+    def _day(self, start: int, end: int) -> int:
+        """A day (ordinal) from ``start`` up to, not including, ``end``."""
+        return start + int(self.rng.random() * max(end - start, 1))
 
-    def _day(self, start: date, end: date) -> date:
-        return start + timedelta(days=self.rng.randrange(max((end - start).days, 1)))
+    def _moment(self, day: int) -> int:
+        """Office hours on ``day`` (Europe/Amsterdam), in UTC epoch seconds."""
+        return self.calendar.midnight(day) + 8 * 3600 + int(self.rng.random() * 9 * 3600)
 
-    def _moment(self, day: date) -> datetime:
-        return day_start_utc(day) + timedelta(seconds=self.rng.randrange(8 * 3600, 17 * 3600))
+    def _fold(self, naam: str) -> str:
+        from registry.ledenadministratie.naam import fold
+
+        return fold(naam)
+
+    # -- batches -----------------------------------------------------------------------------
+
+    def batch(self, indexes: range | None) -> tuple[dict[str, list[Row]], list[Event]]:
+        """The rows and audit events of these deelnemers; ``None``: the ondersteuningsrelaties, once
+        all deelnemers exist. Each dienstverlener supports about twenty deelnemers drawn from the
+        whole register."""
+        self.rows = {table: [] for table in COLUMNS if table != "audit_event"}
+        self.events = []
+        if indexes is not None:
+            for index in indexes:
+                self.deelnemer(index)
+        else:
+            population = self.samples.deelnemer_ids
+            choice = self.rng.choice
+            for dienstverlener in self.dienstverleners:
+                supported = {choice(population) for _ in range(SUPPORTED_PER_DIENSTVERLENER)}
+                self.ondersteuning(dienstverlener, sorted(supported))
+        return self.rows, self.events
 
     # -- one deelnemer -----------------------------------------------------------------------
 
-    def deelnemer(self, rows: Rows, index: int) -> None:
+    def deelnemer(self, index: int) -> None:
         """A deelnemer with its search terms, identificaties, contacts, status and role history."""
-        rng = self.rng
-        is_dienstverlener = rng.random() < DIENSTVERLENER_SHARE
-        soort = "softwareleverancier" if is_dienstverlener else rng.choices(self._soorten, self._weights)[0]
-        prefixes = DIENSTVERLENER_PREFIXES if is_dienstverlener else SOORTEN[soort][1]
-        plaats = rng.choice(PLAATSEN)
-        fantasy = self._fantasy()
-        naam = f"{rng.choice(prefixes)} {fantasy} {plaats}"
-        deelnemer_id = rng_uuid(rng)
-        aangemeld = self._day(date(2018, 1, 1), date(2025, 6, 1))
-        aangemeld_op = self._moment(aangemeld)
+        from registry.ledenadministratie.naam import tails
+
+        random_, calendar, rows = self.rng.random, self.calendar, self.rows
+        is_dienstverlener = random_() < DIENSTVERLENER_SHARE
+        if is_dienstverlener:
+            soort = "softwareleverancier"
+            prefixes = DIENSTVERLENER_PREFIXES
+        else:
+            position = bisect.bisect(self._cumulative, random_() * self._cumulative[-1])
+            soort = self._soorten[min(position, len(self._soorten) - 1)]
+            prefixes = SOORTEN[soort][1]
+        plaats = PLAATSEN[int(random_() * len(PLAATSEN))]
+        fantasy = "".join(
+            LETTERGREPEN[int(random_() * len(LETTERGREPEN))] for _ in range(2 + (random_() < 0.5))
+        ).capitalize()
+        naam = f"{prefixes[int(random_() * len(prefixes))]} {fantasy} {plaats}"
+        deelnemer_id = self._uuid()
+        aangemeld = self._day(*self._aangemeld)
+        moment = self._moment(aangemeld)
+        stamp = calendar.moment(moment)
         history = self._status_history()
         status = history[-1]
-        regio = rng.choice(REGIOS)
+        regio = REGIOS[int(random_() * len(REGIOS))]
         if is_dienstverlener:
             self.samples.dienstverlener_regios.add(regio)
             self.dienstverleners.append(deelnemer_id)
-        stamps = {"created_at": aangemeld_op, "updated_at": aangemeld_op}
-        letters = "ABCDEFGHJKLMNPRTVWXZ"
-        rows.add(
-            "deelnemer",
-            {
-                "id": deelnemer_id,
-                "naam": naam,
-                "zoeknaam": fold(naam),
-                "soort": soort,
-                "status": status,
-                "regio": regio,
-                "website": f"https://www.{fantasy.lower()}.example.nl",
-                "adres_straat": rng.choice(STRATEN),
-                "adres_huisnummer": str(rng.randint(1, 250)),
-                "adres_postcode": f"{rng.randint(1000, 9999)}{rng.choice(letters)}{rng.choice(letters)}",
-                "adres_plaats": plaats,
-                **stamps,
-            },
-        )
-        for term in zoektermen(naam):
-            rows.add(
-                "deelnemer_zoekterm",
-                {"id": rng_uuid(rng), "deelnemer_id": deelnemer_id, "term": term, **stamps},
+        lower = fantasy.lower()
+        zoeknaam = self._fold(naam)
+        rows["deelnemer"].append(
+            (
+                deelnemer_id,
+                naam,
+                zoeknaam,
+                soort,
+                status,
+                regio,
+                f"https://www.{lower}.example.nl",
+                STRATEN[int(random_() * len(STRATEN))],
+                str(1 + int(random_() * 250)),
+                f"{1000 + int(random_() * 9000)}{LETTERS[int(random_() * 20)]}{LETTERS[int(random_() * 20)]}",
+                plaats,
+                stamp,
+                stamp,
             )
+        )
+        append = rows["deelnemer_zoekterm"].append
+        for term in tails(zoeknaam):
+            append((self._uuid(), deelnemer_id, term, stamp, stamp))
         identificaties = self._identificaties(soort, is_dienstverlener)
+        append = rows["deelnemer_identificatie"].append
         for id_soort, waarde in identificaties:
-            rows.add(
-                "deelnemer_identificatie",
-                {
-                    "id": rng_uuid(rng),
-                    "deelnemer_id": deelnemer_id,
-                    "soort": id_soort,
-                    "waarde": waarde,
-                    **stamps,
-                },
+            append((self._uuid(), deelnemer_id, id_soort, waarde, stamp, stamp))
+        append = rows["deelnemer_contactpersoon"].append
+        for volgorde in range(1 + (random_() < 0.5)):
+            append(
+                (
+                    self._uuid(),
+                    deelnemer_id,
+                    volgorde,
+                    f"{VOORNAMEN[int(random_() * len(VOORNAMEN))]} "
+                    f"{ACHTERNAMEN[int(random_() * len(ACHTERNAMEN))]}",
+                    FUNCTIES[int(random_() * len(FUNCTIES))],
+                    f"contact{volgorde}@{lower}.example.nl",
+                    TELEFOON,
+                    stamp,
+                    stamp,
+                )
             )
-        for volgorde in range(rng.randint(1, 2)):
-            rows.add(
-                "deelnemer_contactpersoon",
-                {
-                    "id": rng_uuid(rng),
-                    "deelnemer_id": deelnemer_id,
-                    "volgorde": volgorde,
-                    "naam": f"{rng.choice(VOORNAMEN)} {rng.choice(ACHTERNAMEN)}",
-                    "functie": rng.choice(FUNCTIES),
-                    "email": f"contact{volgorde}@{fantasy.lower()}.example.nl",
-                    "telefoon": "+31 20 123 4567",
-                    **stamps,
-                },
-            )
-        self._statusperiodes(rows, deelnemer_id, history, aangemeld_op)
+        self._statusperiodes(deelnemer_id, history, moment)
         kvk = f"kvk:{identificaties[0][1]}"
-        granted, rolcheck = self._rolvervullingen(
-            rows, deelnemer_id, index, aangemeld + timedelta(days=30), is_dienstverlener
-        )
-        self.chain.record(
-            aangemeld_op,
-            "deelnemer.ingelezen",
-            "deelnemer",
-            deelnemer_id,
-            {
-                "naam": {"before": None, "after": naam},
-                "status": {"before": None, "after": status},
-                "identificaties": {"before": None, "after": [f"{s}:{w}" for s, w in identificaties]},
-                "rolvervullingen": {"before": None, "after": granted},
-            },
-        )
+        granted, rolcheck = self._rolvervullingen(deelnemer_id, index, aangemeld + 30, is_dienstverlener)
+        if self.audit:
+            changes = (
+                f'{{"identificaties":{_created(_json_list([f"{s}:{w}" for s, w in identificaties]))},'
+                f'"naam":{_created(encode_basestring(naam))},'
+                f'"rolvervullingen":{_created(_json_list(granted))},'
+                f'"status":{_created(encode_basestring(status))}}}'
+            )
+            entity_id = uuid_text(deelnemer_id)
+            self.events.append(
+                (
+                    stamp,
+                    "deelnemer.ingelezen",
+                    "deelnemer",
+                    entity_id,
+                    changes,
+                    event_prefix(
+                        calendar.isoformat(moment), "deelnemer.ingelezen", "deelnemer", entity_id, changes
+                    ),
+                )
+            )
         offered = (kvk, *rolcheck) if rolcheck is not None and status == "actief" else None
-        self.samples.offer(kvk, deelnemer_id, offered, fantasy.lower()[:5])
+        self.samples.offer(kvk, deelnemer_id, offered, lower[:5])
 
-    def _status_history(self) -> list[str]:
+    def _status_history(self) -> tuple[str, ...]:
         """``aangemeld`` then mostly ``actief``; some geschorst (and back), some beeindigd."""
         roll = self.rng.random()
         if roll < 0.05:
-            return ["aangemeld"]
+            return ("aangemeld",)
         if roll < 0.08:
-            return ["aangemeld", "actief", "geschorst"]
+            return ("aangemeld", "actief", "geschorst")
         if roll < 0.10:
-            return ["aangemeld", "actief", "geschorst", "actief"]
+            return ("aangemeld", "actief", "geschorst", "actief")
         if roll < 0.15:
-            return ["aangemeld", "actief", "beeindigd"]
-        return ["aangemeld", "actief"]
+            return ("aangemeld", "actief", "beeindigd")
+        return ("aangemeld", "actief")
 
     def _identificaties(self, soort: str, is_dienstverlener: bool) -> list[tuple[str, str]]:
         """A KvK-nummer first, then the soort's usual other identificaties."""
@@ -554,183 +738,296 @@ class RegisterBuilder:
                 found.append((extra.value, self._identificatie(extra)))
         return found
 
-    def _statusperiodes(
-        self, rows: Rows, deelnemer_id: uuid.UUID, history: list[str], aangemeld_op: datetime
-    ) -> None:
+    def _statusperiodes(self, deelnemer_id: bytes, history: tuple[str, ...], aangemeld_op: int) -> None:
         """One period per status, each change some months after the previous one, all before ANCHOR."""
+        moment_text = self.calendar.moment
+        append = self.rows["deelnemer_statusperiode"].append
         moment, vorige = aangemeld_op, None
+        last = len(history) - 1
         for position, status in enumerate(history):
-            last = position == len(history) - 1
-            volgende = None if last else moment + timedelta(days=self.rng.randint(20, 200))
-            if volgende is not None and volgende.date() >= ANCHOR:
-                volgende = day_start_utc(ANCHOR) - timedelta(days=len(history) - position)
-            rows.add(
-                "deelnemer_statusperiode",
-                {
-                    "id": rng_uuid(self.rng),
-                    "deelnemer_id": deelnemer_id,
-                    "status": status,
-                    "vorige_status": vorige,
-                    "geldig_van": moment,
-                    "geldig_tot": volgende,
-                    "reden": "Ingelezen uit het bestaande register",
-                    "actor_soort": ACTOR.kind,
-                    "actor_id": ACTOR.id,
-                    "actor_naam": ACTOR.name,
-                    "geregistreerd_op": moment,
-                    "created_at": moment,
-                    "updated_at": moment,
-                },
+            volgende = None if position == last else moment + 86400 * (20 + int(self.rng.random() * 181))
+            if volgende is not None and volgende >= self._anchor_utc:
+                volgende = self.calendar.midnight(self._anchor) - 86400 * (len(history) - position)
+            van = moment_text(moment)
+            append(
+                (
+                    self._uuid(),
+                    deelnemer_id,
+                    status,
+                    vorige,
+                    van,
+                    None if volgende is None else moment_text(volgende),
+                    "Ingelezen uit het bestaande register",
+                    *self._stamp,
+                    van,
+                    van,
+                    van,
+                )
             )
             vorige = status
             moment = volgende or moment
 
-    def _wijziging(
-        self, rows: Rows, rolvervulling_id: uuid.UUID, moment: datetime, soort: str, tot: date | None
-    ) -> None:
-        rows.add(
-            "rolvervulling_wijziging",
-            {
-                "id": rng_uuid(self.rng),
-                "rolvervulling_id": rolvervulling_id,
-                "moment": moment,
-                "soort": soort,
-                "geldig_tot": tot,
-                "reden": "Toegekend" if soort == "toegekend" else "Rol niet langer nodig",
-                "actor_soort": ACTOR.kind,
-                "actor_id": ACTOR.id,
-                "actor_naam": ACTOR.name,
-                "created_at": moment,
-                "updated_at": moment,
-            },
+    def _wijziging(self, rolvervulling_id: bytes, moment: int, soort: str, tot: str | None) -> None:
+        stamp = self.calendar.moment(moment)
+        self.rows["rolvervulling_wijziging"].append(
+            (
+                self._uuid(),
+                rolvervulling_id,
+                stamp,
+                soort,
+                tot,
+                "Toegekend" if soort == "toegekend" else "Rol niet langer nodig",
+                *self._stamp,
+                stamp,
+                stamp,
+            )
         )
 
     def _rolvervullingen(
-        self, rows: Rows, deelnemer_id: uuid.UUID, index: int, actief_sinds: date, is_dienstverlener: bool
+        self, deelnemer_id: bytes, index: int, actief_sinds: int, is_dienstverlener: bool
     ) -> tuple[list[str], tuple[str, str] | None]:
         """Two current rolvervullingen and one ended, with their history; returns what was granted
         and a (rol, peildatum) at which the deelnemer holds a role."""
-        rollen = self.rng.sample(self.catalogue.rollen, 3)
+        calendar, catalogue = self.calendar, self.catalogue
+        rollen = self.rng.sample(catalogue.rollen, 3)
         if is_dienstverlener:
             rollen[0] = DIENSTVERLENER
         rolcheck: tuple[str, str] | None = None
         granted: list[str] = []
+        append = self.rows["rolvervulling"].append
         for position, rol in enumerate(rollen):
-            van = self._day(actief_sinds, ANCHOR - timedelta(days=60))
-            tot = self._day(van + timedelta(days=10), ANCHOR) if position == 2 else None
-            rolvervulling_id = rng_uuid(self.rng)
+            van = self._day(actief_sinds, self._anchor - 60)
+            tot = self._day(van + 10, self._anchor) if position == 2 else None
+            rolvervulling_id = self._uuid()
             toegekend = self._moment(van)
-            verklaring = rol in self.catalogue.verklaring_rollen or rol == DIENSTVERLENER
-            referentie = (
-                self._verklaring_nummer(van) if verklaring else f"BES-{van.year}-{index:07d}-{position}"
-            )
-            rows.add(
-                "rolvervulling",
-                {
-                    "id": rolvervulling_id,
-                    "deelnemer_id": deelnemer_id,
-                    "rol_code": rol,
-                    "geldig_van": van,
-                    "geldig_tot": tot,
-                    "release": self.catalogue.release,
-                    "basis_soort": "verklaring" if verklaring else "besluit",
-                    "basis_referentie": referentie,
-                    "status": "beeindigd" if tot else "actief",
-                    "toelichting": None,
-                    "created_at": toegekend,
-                    "updated_at": toegekend,
-                },
-            )
-            self._wijziging(rows, rolvervulling_id, toegekend, "toegekend", None)
-            if tot is not None:
-                self._wijziging(
-                    rows, rolvervulling_id, self._moment(tot - timedelta(days=1)), "beeindigd", tot
+            stamp = calendar.moment(toegekend)
+            van_text = calendar.date(van)
+            tot_text = None if tot is None else calendar.date(tot)
+            verklaring = rol in catalogue.verklaring_rollen or rol == DIENSTVERLENER
+            year = van_text[:4]
+            if verklaring:
+                self._verklaring_seq += 1
+                referentie = f"VKL-{year}-{self._verklaring_seq:06d}"
+            else:
+                referentie = f"BES-{year}-{index:07d}-{position}"
+            append(
+                (
+                    rolvervulling_id,
+                    deelnemer_id,
+                    rol,
+                    van_text,
+                    tot_text,
+                    catalogue.release,
+                    "verklaring" if verklaring else "besluit",
+                    referentie,
+                    "beeindigd" if tot else "actief",
+                    None,
+                    stamp,
+                    stamp,
                 )
-            granted.append(f"{rol} {van.isoformat()}/{tot.isoformat() if tot else ''}")
+            )
+            self._wijziging(rolvervulling_id, toegekend, "toegekend", None)
+            if tot is not None:
+                self._wijziging(rolvervulling_id, self._moment(tot - 1), "beeindigd", tot_text)
+            granted.append(f"{rol} {van_text}/{tot_text or ''}")
             if rolcheck is None and tot is None:
-                rolcheck = (rol, self._day(van, ANCHOR).isoformat())
+                rolcheck = (rol, calendar.date(self._day(van, self._anchor)))
         return granted, rolcheck
 
-    def batch(self, indexes: range | None) -> Rows:
-        """The rows of these deelnemers; ``None``: the ondersteuningsrelaties, once all exist.
-
-        Each dienstverlener supports about twenty deelnemers drawn from the whole register.
-        """
-        rows = Rows()
-        if indexes is not None:
-            for index in indexes:
-                self.deelnemer(rows, index)
-        else:
-            population = self.samples.deelnemer_ids
-            for dienstverlener in self.dienstverleners:
-                supported = {
-                    uuid.UUID(self.rng.choice(population)) for _ in range(SUPPORTED_PER_DIENSTVERLENER)
-                }
-                self.ondersteuning(rows, dienstverlener, sorted(supported))
-        return self.chain.take(rows)
-
-    def _verklaring_nummer(self, van: date) -> str:
-        self._verklaring_seq += 1
-        return f"VKL-{van.year}-{self._verklaring_seq:06d}"
-
-    def ondersteuning(self, rows: Rows, dienstverlener: uuid.UUID, supported: Sequence[uuid.UUID]) -> None:
-        rng = self.rng
+    def ondersteuning(self, dienstverlener: bytes, supported: Sequence[bytes]) -> None:
+        rng, calendar = self.rng, self.calendar
         taken = self.catalogue.dienstverlener_taken
+        dienstverlener_text = uuid_text(dienstverlener)
+        start, end = date(2019, 1, 1).toordinal(), self._anchor - 30
+        append = self.rows["ondersteuningsrelatie"].append
         for deelnemer_id in supported:
             if deelnemer_id == dienstverlener:
                 continue
-            van = self._day(date(2019, 1, 1), ANCHOR - timedelta(days=30))
+            van = self._day(start, end)
             ended = rng.random() < 0.15
-            tot = self._day(van + timedelta(days=10), ANCHOR) if ended else None
-            relatie_id = rng_uuid(rng)
+            tot = self._day(van + 10, self._anchor) if ended else None
+            relatie_id = self._uuid()
             moment = self._moment(van)
-            rows.add(
-                "ondersteuningsrelatie",
-                {
-                    "id": relatie_id,
-                    "dienstverlener_id": dienstverlener,
-                    "deelnemer_id": deelnemer_id,
-                    "taken": sorted(rng.sample(taken, min(len(taken), rng.randint(1, 4)))),
-                    "geldig_van": van,
-                    "geldig_tot": tot,
-                    "status": "beeindigd" if ended else "actief",
-                    "reden_einde": "Contract beëindigd" if ended else None,
-                    "created_at": moment,
-                    "updated_at": moment,
-                },
+            stamp = calendar.moment(moment)
+            append(
+                (
+                    relatie_id,
+                    dienstverlener,
+                    deelnemer_id,
+                    _json_list(sorted(rng.sample(taken, min(len(taken), rng.randint(1, 4))))),
+                    calendar.date(van),
+                    None if tot is None else calendar.date(tot),
+                    "beeindigd" if ended else "actief",
+                    "Contract beëindigd" if ended else None,
+                    stamp,
+                    stamp,
+                )
             )
-            self.chain.record(
-                moment,
-                "ondersteuningsrelatie.aangegaan",
-                "ondersteuningsrelatie",
-                relatie_id,
-                {
-                    "dienstverlener": {"before": None, "after": str(dienstverlener)},
-                    "deelnemer": {"before": None, "after": str(deelnemer_id)},
-                },
+            if self.audit:
+                entity_id = uuid_text(relatie_id)
+                changes = (
+                    f'{{"deelnemer":{_created(encode_basestring(uuid_text(deelnemer_id)))},'
+                    f'"dienstverlener":{_created(encode_basestring(dienstverlener_text))}}}'
+                )
+                action, entity_type = "ondersteuningsrelatie.aangegaan", "ondersteuningsrelatie"
+                self.events.append(
+                    (
+                        stamp,
+                        action,
+                        entity_type,
+                        entity_id,
+                        changes,
+                        event_prefix(calendar.isoformat(moment), action, entity_type, entity_id, changes),
+                    )
+                )
+
+
+# --- the builder process -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What the builder process makes: the register's size and seed, and the form of its output."""
+
+    total: int
+    seed: int
+    audit: bool
+    postgres: bool
+    reserved_kvk: tuple[str, ...]
+
+
+def _chunks(total: int, size: int) -> Iterator[range]:
+    for start in range(0, total, size):
+        yield range(start, min(start + size, total))
+
+
+def build(plan: Plan, connection: Connection) -> None:
+    """The builder process: batch after batch, pickled, sent by a thread of its own so that
+    building goes on while the loader is busy (at most :data:`AHEAD_BATCHES` ahead). A batch is
+    ``("batch", rows per table, audit events)``, rows as tuples for SQLite or COPY text for
+    PostgreSQL; the last message is ``("done", counts and the load runs' samples)``."""
+    started = time.process_time()
+    builder = RegisterBuilder(
+        plan.total, plan.seed, Catalogue.read(CATALOGUE_FILE), plan.audit, plan.reserved_kvk
+    )
+    outbox: queue.Queue[bytes | None] = queue.Queue(AHEAD_BATCHES)
+
+    def send() -> None:
+        while (blob := outbox.get()) is not None:
+            connection.send_bytes(blob)
+
+    sender = threading.Thread(target=send, name="bench-generate-send")
+    sender.start()
+    try:
+        for indexes in [*_chunks(plan.total, BATCH_DEELNEMERS), None]:
+            rows, events = builder.batch(indexes)
+            payload: dict[str, Any] = (
+                {table: copy_text(batch) for table, batch in rows.items()} if plan.postgres else rows
             )
+            counts = {table: len(batch) for table, batch in rows.items()}
+            outbox.put(pickle.dumps(("batch", payload, events, counts), protocol=pickle.HIGHEST_PROTOCOL))
+        summary = {
+            "samples": builder.samples.workload(),
+            "cpu_seconds": time.process_time() - started,
+        }
+        outbox.put(pickle.dumps(("done", summary, [], {}), protocol=pickle.HIGHEST_PROTOCOL))
+    finally:
+        outbox.put(None)
+        sender.join()
+        connection.close()
+
+
+class BuilderProcess:
+    """The builder, started in a process of its own (spawned: no state shared with this one)."""
+
+    def __init__(self, plan: Plan) -> None:
+        context = multiprocessing.get_context("spawn")
+        receiving, sending = context.Pipe(duplex=False)
+        self.process = context.Process(target=build, args=(plan, sending), name="bench-generate-build")
+        self.process.start()
+        sending.close()  # the builder's end: so that its exit ends our reading
+        self.connection = receiving
+
+    def receive(self) -> tuple[str, Any, list[Event], dict[str, int]]:
+        try:
+            message: tuple[str, Any, list[Event], dict[str, int]] = pickle.loads(self.connection.recv_bytes())
+        except EOFError:
+            self.process.join()
+            raise RuntimeError(
+                f"bench generate: the builder stopped (exit code {self.process.exitcode})"
+            ) from None
+        return message
+
+    def close(self) -> None:
+        self.connection.close()
+        self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
 
 
 # --- database ----------------------------------------------------------------------------------------
 
 
-def _model_tables() -> dict[str, Table]:
-    """The tables the generator fills, from the models that exist in this build."""
-    from registry.ledenadministratie import models as leden
+@dataclass(slots=True)
+class Loaded:
+    counts: dict[str, int] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
 
-    tables: dict[str, Table] = {"audit_event": AuditEvent.__table__}  # type: ignore[dict-item]
-    for model in (
-        leden.Deelnemer,
-        leden.DeelnemerIdentificatie,
-        leden.Zoekterm,
-        leden.Contactpersoon,
-        leden.Statusperiode,
-        leden.Rolvervulling,
-        leden.Rolvervullingwijziging,
-        leden.Ondersteuningsrelatie,
-    ):
-        tables[model.__tablename__] = model.__table__  # type: ignore[assignment]
-    return tables
+    def add(self, counts: dict[str, int]) -> None:
+        for table, count in counts.items():
+            if count:
+                self.counts[table] = self.counts.get(table, 0) + count
+
+
+def _load_sqlite(path: Path, builder: BuilderProcess) -> Loaded:
+    loaded = Loaded()
+    loader = SqliteLoader(path, COLUMNS)
+    seq, prev = loader.audit_head()
+    while True:
+        kind, payload, events, counts = builder.receive()
+        if kind == "done":
+            loaded.summary = payload
+            break
+        if events:
+            payload["audit_event"], seq, prev = chain(events, seq, prev)
+            counts["audit_event"] = len(events)
+        loader.write(payload, COLUMNS, (seq, prev))
+        loaded.add(counts)
+    loader.finish()
+    return loaded
+
+
+async def _load_postgres(database_url: str, builder: BuilderProcess) -> Loaded:
+    import asyncpg  # type: ignore[import-untyped]
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password, database=url.database
+    )
+    try:
+        loaded = Loaded()
+        loader = PostgresLoader(connection, COLUMNS)
+        await loader.start()
+        seq, prev = await loader.audit_head()
+        pending = asyncio.create_task(asyncio.to_thread(builder.receive))
+        while True:
+            kind, payload, events, counts = await pending
+            if kind == "done":
+                loaded.summary = payload
+                break
+            pending = asyncio.create_task(asyncio.to_thread(builder.receive))
+            if events:
+                rows, seq, prev = chain(events, seq, prev)
+                payload["audit_event"] = copy_text(rows)
+                counts["audit_event"] = len(events)
+            await loader.write(payload, COLUMNS, (seq, prev))
+            loaded.add(counts)
+        await loader.finish()
+        return loaded
+    finally:
+        await connection.close()
 
 
 async def _existing_tables(engine: AsyncEngine) -> set[str]:
@@ -739,33 +1036,10 @@ async def _existing_tables(engine: AsyncEngine) -> set[str]:
     return set(names)
 
 
-# parents before children, as the foreign keys need
-INSERT_ORDER = (
-    "deelnemer",
-    "deelnemer_identificatie",
-    "deelnemer_zoekterm",
-    "deelnemer_contactpersoon",
-    "deelnemer_statusperiode",
-    "rolvervulling",
-    "rolvervulling_wijziging",
-    "ondersteuningsrelatie",
-    "audit_event",
-)
-
-
-async def _insert(connection: AsyncConnection, writer: BulkWriter, rows: Rows) -> None:
-    for name in INSERT_ORDER:
-        await writer.write(connection, name, rows.tables.get(name, []))
-
-
-def _chunks(total: int, size: int) -> Iterator[range]:
-    for start in range(0, total, size):
-        yield range(start, min(start + size, total))
-
-
-async def _prepare(engine: AsyncEngine, register: Register) -> dict[str, Any]:
+async def _prepare(engine: AsyncEngine) -> dict[str, Any]:
     """Load the catalogue and make an API client (both through their services, audited)."""
     from registry.accounts.services import create_api_client
+    from registry.clock import SystemClock
     from roles.services import load_catalogue_file
 
     clock = SystemClock()
@@ -777,101 +1051,80 @@ async def _prepare(engine: AsyncEngine, register: Register) -> dict[str, Any]:
     return {"bearer_token": client.bearer_token}
 
 
-def _fast_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    """Loading a fresh file: a large page cache (random UUID keys touch every index page) and no
-    fsync per commit; the pragmas last only as long as the generator's connections."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA cache_size=-1000000")
-    cursor.execute("PRAGMA synchronous=OFF")
-    cursor.execute("PRAGMA temp_store=MEMORY")
-    cursor.close()
+def reserved_kvk(rng: random.Random, count: int) -> list[str]:
+    """``count`` distinct KvK-nummers for the verklaringen, kept out of the bulk-loaded register."""
+    found: list[str] = []
+    while len(found) < count:
+        waarde = generate_valid(IdentificatieSoort.KVK, rng).waarde
+        if waarde not in found:
+            found.append(waarde)
+    return found
 
 
 async def fill(
-    register: Register, total: int, seed: int, audit: str, verklaringen_per_state: int
+    register: Register,
+    builder: BuilderProcess,
+    seed: int,
+    total: int,
+    verklaringen_rng: random.Random,
+    verklaringen_kvk: list[str],
+    verklaringen_per_state: int,
 ) -> dict[str, Any]:
+    """The services' part (catalogue, API client, verklaringen) while the builder works ahead; then
+    the bulk load; then the closing audit event and the planner statistics."""
     engine = create_engine(register.settings())
-    if register.is_sqlite:
-        event.listen(engine.sync_engine, "connect", _fast_sqlite)
     try:
-        prepared = await _prepare(engine, register)
+        prepared = await _prepare(engine)
         existing = await _existing_tables(engine)
-        tables = {name: table for name, table in _model_tables().items() if name in existing}
-        if "deelnemer" not in tables:
-            raise SystemExit(
-                "bench generate: the database has no deelnemer table (ledenadministratie missing)"
-            )
-        async with engine.connect() as connection:
-            head = (await connection.execute(select(AuditHead.seq, AuditHead.hash))).one()
-        chain = AuditChain(seq=head.seq, hash=head.hash, enabled=audit == "full")
-        writer = BulkWriter(tables, engine.dialect.name)
-        builder = RegisterBuilder(total, seed, Catalogue.read(CATALOGUE_FILE), chain, set(tables))
-        counts: dict[str, int] = {}
-        started, started_cpu = time.perf_counter(), time.process_time()
-
-        async def write(rows: Rows) -> None:
-            for name, batch in rows.tables.items():
-                counts[name] = counts.get(name, 0) + len(batch)
-            async with engine.begin() as connection:
-                await _insert(connection, writer, rows)
-                if rows.head is not None:
-                    seq, digest = rows.head
-                    await connection.execute(update(AuditHead).values(seq=seq, hash=digest))
-
-        # The plain indexes are built once at the end; batches are built in a thread while the
-        # previous one is written, so the database works (outside the GIL) while Python makes rows.
-        async with engine.begin() as connection:
-            indexes = await bulk.secondary_indexes(connection, tables)
-            await bulk.drop_indexes(connection, indexes)
-        writing: asyncio.Task[None] | None = None
-        for batch in [*_chunks(total, BATCH_DEELNEMERS), None]:
-            rows = await asyncio.to_thread(builder.batch, batch)
-            if writing is not None:
-                await writing
-            writing = asyncio.create_task(write(rows))
-        if writing is not None:
-            await writing
-        async with engine.begin() as connection:
-            await bulk.create_indexes(connection, indexes)
-        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - started_cpu
-        await _bulk_event(engine, counts, seed, total)
+        missing = sorted(set(COLUMNS) - existing)
+        if missing:
+            raise SystemExit(f"bench generate: the database has no table {', '.join(missing)}")
         verklaringen = await _generate_verklaringen(
-            engine, register, builder, existing, verklaringen_per_state
+            engine, register, existing, verklaringen_rng, verklaringen_kvk, verklaringen_per_state
         )
-        if register.is_sqlite:
-            async with engine.connect() as connection:
+    finally:
+        await engine.dispose()  # the load takes the SQLite file out of WAL mode: no other connection
+    started, started_cpu = time.perf_counter(), time.process_time()
+    if register.is_sqlite:
+        loaded = await asyncio.to_thread(_load_sqlite, register.sqlite_path, builder)
+    else:
+        loaded = await _load_postgres(register.database_url, builder)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - started_cpu
+    counts = dict(sorted(loaded.counts.items(), key=lambda item: list(COLUMNS).index(item[0])))
+    engine = create_engine(register.settings())
+    try:
+        await _bulk_event(engine, counts, seed, total)
+        async with engine.connect() as connection:
+            if register.is_sqlite:
                 await connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-                await connection.execute(text("ANALYZE"))
-        else:
-            async with engine.connect() as connection:
-                await connection.execute(text("ANALYZE"))
-                await connection.commit()
-        samples = builder.samples
-        return {
-            **prepared,
-            "database_url": register.database_url,
-            "deelnemers": total,
-            "seed": seed,
-            "audit": audit,
-            "rows": counts,
-            "insert_seconds": round(seconds, 2),
-            # CPU time of the generator's own threads (SQLite works in one of them): on a shared
-            # machine the wall-clock time above depends on the neighbours, this hardly does.
-            "insert_cpu_seconds": round(cpu_seconds, 2),
-            **verklaringen,
-            "catalogue_release": builder.catalogue.release,
-            "identificaties": samples.identificaties,
-            "deelnemer_ids": samples.deelnemer_ids,
-            "rolchecks": samples.rolchecks,
-            "zoek": samples.zoek,
-            "dienstverlener_regios": sorted(samples.dienstverlener_regios),
-        }
+            await connection.execute(text("ANALYZE"))
+            await connection.commit()
     finally:
         await engine.dispose()
+    catalogue = Catalogue.read(CATALOGUE_FILE)
+    return {
+        **prepared,
+        "database_url": register.database_url,
+        "deelnemers": total,
+        "seed": seed,
+        "rows": counts,
+        "insert_seconds": round(seconds, 2),
+        # CPU time of the load: this process's and the builder process's (all of it, also what it
+        # built ahead while the verklaringen were made); the database server's own is not counted.
+        "insert_cpu_seconds": round(cpu_seconds + loaded.summary["cpu_seconds"], 2),
+        **verklaringen,
+        "catalogue_release": catalogue.release,
+        **loaded.summary["samples"],
+    }
 
 
 async def _generate_verklaringen(
-    engine: AsyncEngine, register: Register, builder: RegisterBuilder, existing: set[str], per_state: int
+    engine: AsyncEngine,
+    register: Register,
+    existing: set[str],
+    rng: random.Random,
+    kvks: list[str],
+    per_state: int,
 ) -> dict[str, Any]:
     """Verklaringen in every state through the real process, once the verklaringen tables exist."""
     if "verklaring" not in existing or per_state == 0:
@@ -880,7 +1133,7 @@ async def _generate_verklaringen(
 
     started = time.perf_counter()
     counts, _geldig = await verklaringen.generate(
-        engine, register.settings(), builder.rng, builder.taken[IdentificatieSoort.KVK], per_state
+        engine, register.settings(), rng, iter(kvks).__next__, per_state
     )
     return {"verklaringen": counts, "verklaringen_seconds": round(time.perf_counter() - started, 2)}
 
@@ -903,7 +1156,7 @@ async def _bulk_event(engine: AsyncEngine, counts: dict[str, int], seed: int, to
 
 
 async def _recreate_postgres(server_url: str, database: str) -> None:
-    import asyncpg  # type: ignore[import-untyped]
+    import asyncpg
     from sqlalchemy.engine import make_url
 
     if not database.startswith("stelsel_bench"):
@@ -929,19 +1182,31 @@ def generate(
     verklaringen_per_state: int = 2,
 ) -> dict[str, Any]:
     """Make ``register`` afresh with ``total`` deelnemers; returns (and writes) its workload."""
-    started = time.perf_counter()
-    if register.directory.exists():
-        shutil.rmtree(register.directory)
-    register.data_dir.mkdir(parents=True)
-    if not register.is_sqlite:
-        from sqlalchemy.engine import make_url
+    from bench.verklaringen import kvk_needed
 
-        database = make_url(register.database_url).database or ""
-        asyncio.run(_recreate_postgres(postgres_server or DEFAULT_POSTGRES_SERVER, database))
-    settings = register.settings()
-    migrate.upgrade(settings)
-    KeyRing(settings.keys_dir).generate()
-    workload = asyncio.run(fill(register, total, seed, audit, verklaringen_per_state))
+    started = time.perf_counter()
+    verklaringen_rng = random.Random(seed + 2)
+    verklaringen_kvk = reserved_kvk(verklaringen_rng, kvk_needed(verklaringen_per_state))
+    plan = Plan(total, seed, audit == "full", not register.is_sqlite, tuple(verklaringen_kvk))
+    builder = BuilderProcess(plan)  # builds while the database is made, migrated and given verklaringen
+    try:
+        if register.directory.exists():
+            shutil.rmtree(register.directory)
+        register.data_dir.mkdir(parents=True)
+        if not register.is_sqlite:
+            from sqlalchemy.engine import make_url
+
+            database = make_url(register.database_url).database or ""
+            asyncio.run(_recreate_postgres(postgres_server or DEFAULT_POSTGRES_SERVER, database))
+        settings = register.settings()
+        migrate.upgrade(settings)
+        KeyRing(settings.keys_dir).generate()
+        workload = asyncio.run(
+            fill(register, builder, seed, total, verklaringen_rng, verklaringen_kvk, verklaringen_per_state)
+        )
+    finally:
+        builder.close()
+    workload["audit"] = audit
     workload["generate_seconds"] = round(time.perf_counter() - started, 2)
     register.write_workload(workload)
     return workload

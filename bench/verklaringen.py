@@ -242,9 +242,7 @@ def _kvk_source(rng: random.Random, taken: set[str]) -> Callable[[], str]:
     return new_kvk
 
 
-async def proces(
-    session: AsyncSession, settings: Settings, rng: random.Random, taken_kvk: set[str]
-) -> Proces:
+async def proces(session: AsyncSession, settings: Settings, new_kvk: Callable[[], str]) -> Proces:
     from verklaringen.pdf import WeasyPrintRenderer
 
     clock = SystemClock()
@@ -255,21 +253,31 @@ async def proces(
         renderer=WeasyPrintRenderer(),
         beheerder=await _person(session, BEHEERDER, "stelselbeheerder", clock),
         casemanager=await _person(session, CASEMANAGER, "casemanager", clock),
-        new_kvk=_kvk_source(rng, taken_kvk),
+        new_kvk=new_kvk,
     )
 
 
+def kvk_needed(per_state: int) -> int:
+    """How many new KvK-nummers :func:`generate` asks ``new_kvk`` for: one per organisation."""
+    return per_state * len(ALLE_STATEN)
+
+
 async def generate(
-    engine: AsyncEngine, settings: Settings, rng: random.Random, taken_kvk: set[str], per_state: int
+    engine: AsyncEngine,
+    settings: Settings,
+    rng: random.Random,
+    new_kvk: Callable[[], str],
+    per_state: int,
 ) -> tuple[dict[str, int], list[str]]:
-    """``per_state`` verklaringen (or aanmeldingen) in every state; returns the counts per state and
-    the numbers of the valid (afgegeven, geldig) verklaringen."""
+    """``per_state`` verklaringen (or aanmeldingen) in every state, each for a new organisation
+    with a KvK-nummer from ``new_kvk``; returns the counts per state and the numbers of the valid
+    (afgegeven, geldig) verklaringen."""
     factory: async_sessionmaker[AsyncSession] = create_session_factory(engine)
     counts: dict[str, int] = {}
     geldig: list[str] = []
     now = SystemClock().now()
     async with factory() as session:
-        flow = await proces(session, settings, rng, taken_kvk)
+        flow = await proces(session, settings, new_kvk)
         volgnummer = 0
         for state in ALLE_STATEN:
             for _ in range(per_state):
@@ -312,7 +320,7 @@ async def afgifte_timings(
         )
     runs_timings: list[dict[str, float]] = []
     async with create_session_factory(engine)() as session:
-        flow = await proces(session, settings, random.Random(seed), taken)
+        flow = await proces(session, settings, _kvk_source(random.Random(seed), taken))
         for volgnummer in range(runs):
             _, timings = await flow.run("afgegeven", SystemClock(), 900_000 + volgnummer)
             runs_timings.append(timings)

@@ -155,3 +155,40 @@ def test_report_states_every_target_even_before_a_run() -> None:
     markdown = report.render(results)
     assert markdown.count("not measured") >= 9
     assert "Lookup by identificatie: ≥ 50% of baseline req/s, p99 ≤ 10 ms" in markdown
+
+
+def test_generator_hashes_events_byte_for_byte_as_the_audit_service() -> None:
+    from datetime import UTC, datetime
+    from json.encoder import encode_basestring  # type: ignore[attr-defined]
+
+    from bench.generate import ACTOR, Calendar, _created, _json_list, chain_hash, event_prefix
+    from registry.audit.services import event_hash
+
+    calendar = Calendar()
+    naam = 'Zorg "Súdwest-Fryslân" \\ ø'
+    moment = int(datetime(2024, 3, 31, 7, 5, 9, tzinfo=UTC).timestamp())
+    changes = {
+        "naam": {"before": None, "after": naam},
+        "rolvervullingen": {"before": None, "after": ["a 2024-01-01/", "b"]},
+        "leeg": {"before": None, "after": []},
+    }
+    canonical = (
+        f'{{"leeg":{_created(_json_list([]))},'
+        f'"naam":{_created(encode_basestring(naam))},'
+        f'"rolvervullingen":{_created(_json_list(["a 2024-01-01/", "b"]))}}}'
+    )
+    assert calendar.moment(moment) == "2024-03-31 07:05:09.000000"
+    prefix = event_prefix(calendar.isoformat(moment), "deelnemer.ingelezen", "deelnemer", "x-1", canonical)
+    expected = event_hash(
+        seq=123457,
+        occurred_at=datetime(2024, 3, 31, 7, 5, 9, tzinfo=UTC),
+        actor_kind=ACTOR.kind,
+        actor_id=ACTOR.id,
+        actor_name=ACTOR.name,
+        action="deelnemer.ingelezen",
+        entity_type="deelnemer",
+        entity_id="x-1",
+        changes=changes,
+        prev_hash="ab" * 32,
+    )
+    assert chain_hash(prefix, 123457, "ab" * 32) == expected
