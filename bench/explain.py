@@ -3,7 +3,8 @@
     python -m bench.explain --register bench/out/sqlite-100k
 
 Runs the app in-process on a generated register, makes each lookup request once, records the SQL
-statements it sends (with their parameters) as the driver receives them, and asks the database for
+statements it sends (with their parameters) as the driver receives them, both through SQLAlchemy and
+through the read path's own driver connections (:mod:`registry.directread`), and asks the database for
 the plan of each (``EXPLAIN QUERY PLAN`` on SQLite, ``EXPLAIN`` on PostgreSQL, after a ``VACUUM
 (ANALYZE)`` of the register tables, as autovacuum keeps a register in use). A plan that reads a
 whole register table (SQLite ``SCAN deelnemer…``, PostgreSQL ``Seq Scan on deelnemer…``) fails
@@ -21,7 +22,8 @@ import json
 import re
 import sys
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,6 +125,7 @@ async def _capture(register: Register, wanted: list[Lookup]) -> None:
         current.append(Statement(statement, parameters))
 
     event.listen(engine.sync_engine, "before_cursor_execute", record)
+    _trace_direct_reads(app.state, current)
     async with AsyncTestClient(app=app) as client:
         for lookup in wanted:
             current.clear()
@@ -131,6 +134,35 @@ async def _capture(register: Register, wanted: list[Lookup]) -> None:
             lookup.statements = [
                 statement for statement in current if statement.sql.lstrip().upper().startswith("SELECT")
             ]
+
+
+def _trace_direct_reads(state: Any, current: list[Statement]) -> None:
+    """Record the statements of the app's direct reader too: they bypass SQLAlchemy's events."""
+    from registry.directread import _numbered, direct_reader
+
+    reader = direct_reader(state)
+    snapshot = reader.snapshot
+    numbered = not register_is_sqlite(reader)
+
+    @asynccontextmanager
+    async def traced() -> AsyncIterator[Any]:
+        async with snapshot() as snap:
+            rows = snap.rows
+
+            async def recording(sql: str, *params: Any) -> Any:
+                current.append(Statement(_numbered(sql) if numbered else sql, params))
+                return await rows(sql, *params)
+
+            snap.rows = recording
+            yield snap
+
+    reader.snapshot = traced  # type: ignore[method-assign]
+
+
+def register_is_sqlite(reader: Any) -> bool:
+    from registry.directread import SqliteReader
+
+    return isinstance(reader, SqliteReader)
 
 
 def _explain_sqlite(register: Register, statements: list[Statement]) -> None:
