@@ -19,13 +19,22 @@ ondersteuningsrelaties and verklaringen are valid on dates, and a status change 
 later than its write. Signed answers are signed per request from the cached body (``iat``, ``exp``,
 ``jti`` and the request are their own). Errors are never cached.
 
-**Bounds.** At most :data:`MAX_ENTRIES` answers, least recently used out first.
+**One computation per key.** :meth:`ReadCache.fetch` computes a missing answer once: requests that
+miss on the same key (and version) while it is being computed wait for that computation instead of
+each running it. Its failure is not kept: the waiters get the same error, and when the computation
+was cancelled (its client went away) one of them computes the answer anew.
+
+**Bounds.** At most :data:`MAX_ENTRIES` answers and :data:`MAX_BYTES` bytes of answers (their bodies
+and headers, see :attr:`Entry.size`) per worker, least recently used out first; an answer larger
+than the whole budget is handed out but not kept. The :meth:`ReadCache.memo` values (the catalogue,
+a status list: a few per version) are not counted.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -35,21 +44,31 @@ from litestar.datastructures import State
 from registry.directread import Registerversie
 
 MAX_ENTRIES = 4096
+MAX_BYTES = 32 * 1024 * 1024
+"""The bytes of answers one worker keeps: some 150 public pages, or thousands of API answers."""
+ENTRY_OVERHEAD = 400
+"""What an entry costs besides its body and headers (the key, the objects around the bytes)."""
 MOMENT_PLACEHOLDER = datetime(1, 1, 1, tzinfo=UTC)
 """The moment an answer *as of now* shows while it is computed; no register holds year 1."""
 PLACEHOLDER_TEXT = b"0001-01-01T00:00:00Z"
 _STATE_KEY = "read_cache"
 
+Key = tuple[Any, ...]
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
     """A cached answer: its body split where the moment goes, its headers, and the moments
-    ``[vanaf, tot)`` it holds for (``None``: any moment, for an answer with a fixed peildatum)."""
+    ``[vanaf, tot)`` it holds for (``None``: any moment, for an answer with a fixed peildatum).
+
+    An answer with an error ``status_code`` (400 or more) can be shared by :meth:`ReadCache.fetch`
+    with the requests waiting for it, but is never kept."""
 
     parts: tuple[bytes, ...]
     headers: dict[str, str]
     vanaf: datetime | None = None
     tot: datetime | None = None
+    status_code: int = 200
 
     def holds_at(self, now: datetime) -> bool:
         return self.vanaf is None or (self.tot is not None and self.vanaf <= now < self.tot)
@@ -57,39 +76,99 @@ class Entry:
     def body(self, moment_text: bytes) -> bytes:
         return moment_text.join(self.parts) if len(self.parts) > 1 else self.parts[0]
 
+    @property
+    def size(self) -> int:
+        """The bytes this entry is counted for against :data:`MAX_BYTES`."""
+        headers = sum(len(name) + len(value) for name, value in self.headers.items())
+        return ENTRY_OVERHEAD + sum(len(part) for part in self.parts) + headers
+
+    @property
+    def keepable(self) -> bool:
+        return self.status_code < 400
+
 
 @dataclass(slots=True)
 class ReadCache:
     """The answers of one worker for the register version :attr:`versie`."""
 
     max_entries: int = MAX_ENTRIES
+    max_bytes: int = MAX_BYTES
     versie: Registerversie | None = None
-    entries: OrderedDict[tuple[Any, ...], Entry] = field(default_factory=OrderedDict)
+    entries: OrderedDict[Key, Entry] = field(default_factory=OrderedDict)
+    size: int = 0
+    """The bytes of :attr:`entries` (:attr:`Entry.size` summed)."""
     memos: dict[str, Any] = field(default_factory=dict)
+    flights: dict[tuple[Registerversie, Key], asyncio.Future[Entry | None]] = field(default_factory=dict)
+    """The computations under way in :meth:`fetch`; ``None`` as result: cancelled, compute anew."""
 
     def at(self, versie: Registerversie) -> ReadCache:
         """Move to ``versie``: what was cached for another version is gone."""
         if versie != self.versie:
             self.entries.clear()
+            self.size = 0
             self.memos.clear()
             self.versie = versie
         return self
 
-    def get(self, key: tuple[Any, ...], now: datetime) -> Entry | None:
+    def get(self, key: Key, now: datetime) -> Entry | None:
         entry = self.entries.get(key)
         if entry is None or not entry.holds_at(now):
             return None
         self.entries.move_to_end(key)
         return entry
 
-    def put(self, versie: Registerversie, key: tuple[Any, ...], entry: Entry) -> None:
-        """Keep ``entry``, computed at ``versie``, unless the register has moved on meanwhile."""
-        if versie != self.versie:
+    def put(self, versie: Registerversie, key: Key, entry: Entry) -> None:
+        """Keep ``entry``, computed at ``versie``, unless the register has moved on meanwhile, it is an
+        error, or it is larger than the whole byte budget."""
+        if versie != self.versie or not entry.keepable or entry.size > self.max_bytes:
             return
+        self._drop(key)
         self.entries[key] = entry
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.max_entries:
-            self.entries.popitem(last=False)
+        self.size += entry.size
+        while len(self.entries) > self.max_entries or self.size > self.max_bytes:
+            self._drop(next(iter(self.entries)))
+
+    def _drop(self, key: Key) -> None:
+        entry = self.entries.pop(key, None)
+        if entry is not None:
+            self.size -= entry.size
+
+    async def fetch(
+        self, versie: Registerversie, key: Key, now: datetime, compute: Callable[[], Awaitable[Entry]]
+    ) -> Entry:
+        """The entry for ``key`` at ``now``: kept, being computed by another request (then wait for
+        it), or ``compute``-d here and kept (see the module docstring)."""
+        while True:
+            entry = self.get(key, now)
+            if entry is not None:
+                return entry
+            flight = self.flights.get((versie, key))
+            if flight is None:
+                return await self._compute(versie, key, compute)
+            # shielded: a waiter that is cancelled must not cancel the computation the others wait for
+            entry = await asyncio.shield(flight)
+            if entry is not None and entry.holds_at(now):
+                return entry
+
+    async def _compute(
+        self, versie: Registerversie, key: Key, compute: Callable[[], Awaitable[Entry]]
+    ) -> Entry:
+        flight: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
+        self.flights[(versie, key)] = flight
+        try:
+            entry = await compute()
+        except Exception as error:
+            flight.set_exception(error)
+            flight.exception()  # retrieved: no "never retrieved" warning when nobody waited
+            raise
+        except BaseException:
+            flight.set_result(None)
+            raise
+        finally:
+            del self.flights[(versie, key)]
+        flight.set_result(entry)
+        self.put(versie, key, entry)
+        return entry
 
     async def memo(self, name: str, load: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
         """A value derived from this version of the register (e.g. the catalogue's role names)."""
