@@ -13,12 +13,17 @@ as of a moment: inside the granting transaction as of the grant, and for a looku
 (a verklaring ingetrokken or geschorst after the peildatum still held then, and one whose schorsing
 has been lifted did not hold during it). Without a registered check, a rolvervulling on basis
 ``verklaring`` is refused, and so is every rolvervulling of a role that requires a verklaring.
+
+A list that judges many verklaringen at once (a page of dienstverleners) asks
+:func:`check_verklaringen`, which puts all questions to the :class:`VerklaringBatchCheck` the domain
+registered for its check (:func:`register_batch_check`) in a few statements, or else asks the check
+one question at a time.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -84,7 +89,19 @@ class VerklaringCheck(Protocol):
     async def __call__(self, session: AsyncSession, vraag: Verklaringvraag) -> Verklaringoordeel: ...
 
 
+class VerklaringBatchCheck(Protocol):
+    """Answers many questions at once, each exactly as the :class:`VerklaringCheck` it is registered
+    for would (same ``geldig`` and ``reden``), in order, in a number of statements that does not grow
+    with the number of questions."""
+
+    async def __call__(
+        self, session: AsyncSession, vragen: Sequence[Verklaringvraag]
+    ) -> list[Verklaringoordeel]: ...
+
+
 _registered: VerklaringCheck | None = None
+_batches: dict[int, tuple[VerklaringCheck, VerklaringBatchCheck]] = {}
+"""By ``id`` of the check (a check need not be hashable), with the check itself to tell ids apart."""
 
 
 def register_verklaring_check(check: VerklaringCheck) -> None:
@@ -95,6 +112,26 @@ def register_verklaring_check(check: VerklaringCheck) -> None:
 
 def registered_verklaring_check() -> VerklaringCheck | None:
     return _registered
+
+
+def register_batch_check(check: VerklaringCheck, batch: VerklaringBatchCheck) -> None:
+    """Let ``batch`` answer the questions for ``check`` whenever ``check`` is the registered one."""
+    _batches[id(check)] = (check, batch)
+
+
+async def check_verklaringen(
+    session: AsyncSession, vragen: Sequence[Verklaringvraag]
+) -> list[Verklaringoordeel] | None:
+    """The registered check's answers to ``vragen``, in order; ``None`` without a registered check."""
+    check = _registered
+    if check is None:
+        return None
+    if not vragen:
+        return []
+    registered = _batches.get(id(check))
+    if registered is not None and registered[0] is check:
+        return await registered[1](session, vragen)
+    return [await check(session, vraag) for vraag in vragen]
 
 
 @contextmanager
