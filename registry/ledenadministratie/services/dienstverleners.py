@@ -8,24 +8,26 @@ its ondersteuningsrelaties and the deelnemers it supports.
 
 The list can be narrowed by name or number (``zoek``), role, duty (``taak``: one of its current
 ondersteuningsrelaties includes it) and ``regio`` (its own). Every condition is answered from an index,
-so the list stays quick with tens of thousands of dienstverleners.
+so the list stays quick with tens of thousands of dienstverleners, and a page takes a fixed number of
+statements, whatever its size: the page with its total, then its roles, ondersteuningsrelaties,
+identificaties and verklaringen, each for the whole page at once.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import ColumnElement, Select, Text, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import raiseload
 
 from registry.api import PageRequest
-from registry.directread import session_snapshot
+from registry.directread import Snapshot, session_snapshot
 from registry.errors import InvalidParam, ValidationFailed
 from registry.ledenadministratie import schemas
 from registry.ledenadministratie.catalogus import DIENSTVERLENER, CatalogusOntbreekt, catalogus_rol
@@ -45,11 +47,13 @@ from registry.ledenadministratie.services.lookup import (
     rolvervulling_schema,
 )
 from registry.ledenadministratie.services.queries import covers, get_deelnemer_by_id, gezocht, houders
-from registry.ledenadministratie.verklaringcheck import Verklaringvraag, registered_verklaring_check
+from registry.ledenadministratie.verklaringcheck import Verklaringvraag, check_verklaringen
 
 GTK_BEHEERDER = "gtk-beheerder"
 DIENSTVERLENING_ROLLEN = (DIENSTVERLENER, GTK_BEHEERDER)
 """The catalogue roles that put a deelnemer on the list of dienstverleners."""
+NIET_TE_CONTROLEREN = "Verklaringen kunnen nu niet worden gecontroleerd."
+"""The toelichting of a verklaring while no verklaringen domain is there to judge it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +87,7 @@ def _like_token(code: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Voorwaarden:
-    """The checked filters of one request, applicable to any column that holds a deelnemer's id."""
+    """The checked filters of one request, as conditions on :class:`Deelnemer`."""
 
     rollen: tuple[str, ...]
     peildatum: Peildatum
@@ -91,24 +95,37 @@ class _Voorwaarden:
     taak: str = ""
     regio: str = ""
 
-    def op(self, deelnemer_id: InstrumentedAttribute[uuid.UUID]) -> list[ColumnElement[bool]]:
-        """The conditions on ``deelnemer_id``, each answered from an index."""
+    def condities(self) -> list[ColumnElement[bool]]:
+        """The conditions, each answered from an index."""
         datum = self.peildatum.datum
-        conditions: list[ColumnElement[bool]] = [deelnemer_id.in_(houders(self.rollen, datum))]
+        conditions = [self._houder()]
         if self.gezocht is not None:
-            conditions.append(deelnemer_id.in_(self.gezocht))
+            conditions.append(Deelnemer.id.in_(self.gezocht))
         if self.taak:
             relatie = Ondersteuningsrelatie
             conditions.append(
                 exists().where(
-                    relatie.dienstverlener_id == deelnemer_id,
+                    relatie.dienstverlener_id == Deelnemer.id,
                     covers(relatie.geldig_van, relatie.geldig_tot, datum),
                     cast(relatie.taken, Text).like(_like_token(self.taak), escape="\\"),
                 )
             )
         if self.regio:
-            conditions.append(deelnemer_id.in_(select(Deelnemer.id).where(Deelnemer.regio == self.regio)))
+            conditions.append(Deelnemer.regio == self.regio)
         return conditions
+
+    def _houder(self) -> ColumnElement[bool]:
+        """The deelnemer holds one of the roles. A regio or a search finds far fewer deelnemers than
+        hold the roles: each of those is then looked up in the index on (deelnemer, rol, van), instead
+        of reading every holder first (which SQLite does for ``IN``)."""
+        datum = self.peildatum.datum
+        if self.regio or self.gezocht is not None:
+            return exists().where(
+                Rolvervulling.deelnemer_id == Deelnemer.id,
+                Rolvervulling.rol_code.in_(self.rollen),
+                covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, datum),
+            )
+        return Deelnemer.id.in_(houders(self.rollen, datum))
 
 
 async def _voorwaarden(
@@ -145,31 +162,33 @@ async def verklaringstand(
 ) -> schemas.Verklaringstand | None:
     if rolvervulling.basis_soort != "verklaring":
         return None
-    return await _verklaringstand(
-        session, deelnemer, rolvervulling.rol_code, rolvervulling.basis_referentie, peildatum, base_url
+    vraag = Verklaringvraag.over(
+        rolvervulling.basis_referentie, deelnemer, rolvervulling.rol_code, peildatum.datum, peildatum.moment
     )
+    [stand] = await _verklaringstanden(session, [vraag], base_url)
+    return stand
 
 
-async def _verklaringstand(
-    session: AsyncSession,
-    deelnemer: Deelnemer,
-    rol_code: str,
-    nummer: str,
-    peildatum: Peildatum,
-    base_url: str,
+async def _verklaringstanden(
+    session: AsyncSession, vragen: Sequence[Verklaringvraag], base_url: str
+) -> list[schemas.Verklaringstand]:
+    """The standing of each verklaring asked about, judged by the verklaringen domain all at once."""
+    oordelen = await check_verklaringen(session, vragen)
+    if oordelen is None:
+        return [_verklaringstand(vraag.referentie, None, None, base_url) for vraag in vragen]
+    return [
+        _verklaringstand(vraag.referentie, oordeel.geldig, oordeel.reden, base_url)
+        for vraag, oordeel in zip(vragen, oordelen, strict=True)
+    ]
+
+
+def _verklaringstand(
+    nummer: str, geldig: bool | None, toelichting: str | None, base_url: str
 ) -> schemas.Verklaringstand:
-    check = registered_verklaring_check()
-    geldig: bool | None = None
-    toelichting: str | None = "Verklaringen kunnen nu niet worden gecontroleerd."
-    if check is not None:
-        oordeel = await check(
-            session, Verklaringvraag.over(nummer, deelnemer, rol_code, peildatum.datum, peildatum.moment)
-        )
-        geldig, toelichting = oordeel.geldig, oordeel.reden
     return schemas.Verklaringstand(
         nummer=nummer,
         geldig=geldig,
-        toelichting=toelichting,
+        toelichting=NIET_TE_CONTROLEREN if geldig is None else toelichting,
         verificatie=f"{base_url}/verifieer/{quote(nummer)}",
     )
 
@@ -198,37 +217,108 @@ def _placeholders(count: int) -> str:
     return ", ".join("?" * count)
 
 
+async def _rollen_van(snap: Snapshot, ids: Sequence[Any], datum: Any) -> dict[uuid.UUID, list[Sequence[Any]]]:
+    rollen: dict[uuid.UUID, list[Sequence[Any]]] = defaultdict(list)
+    statement = _ROLLEN.format(ids=_placeholders(len(ids)), rollen=_placeholders(len(DIENSTVERLENING_ROLLEN)))
+    for row in await snap.rows(statement, *ids, *DIENSTVERLENING_ROLLEN, datum, datum):
+        rollen[snap.uuid(row[0])].append(row)
+    return rollen
+
+
+async def _relaties_van(
+    snap: Snapshot, ids: Sequence[Any], datum: Any, namen: dict[uuid.UUID, str]
+) -> dict[uuid.UUID, list[tuple[Sequence[Any], uuid.UUID]]]:
+    """Each dienstverlener's current ondersteuningsrelaties with the id of the deelnemer supported,
+    whose name goes into ``namen``."""
+    relaties: dict[uuid.UUID, list[tuple[Sequence[Any], uuid.UUID]]] = defaultdict(list)
+    for row in await snap.rows(_RELATIES.format(ids=_placeholders(len(ids))), *ids, datum, datum):
+        ondersteund = snap.uuid(row[2])
+        namen[ondersteund] = row[7]
+        relaties[snap.uuid(row[1])].append((row, ondersteund))
+    return relaties
+
+
+async def _identificaties_van(
+    snap: Snapshot, partij_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[schemas.Identificatie]]:
+    named = [snap.uuid_param(i) for i in partij_ids]
+    identificaties: dict[uuid.UUID, list[schemas.Identificatie]] = defaultdict(list)
+    statement = _IDENTIFICATIES.format(ids=_placeholders(len(named)))
+    for partij_id, soort, waarde in await snap.rows(statement, *named):
+        identificaties[snap.uuid(partij_id)].append(
+            schemas.Identificatie(soort=soort, waarde=waarde, tekst=f"{soort}:{waarde}")
+        )
+    return identificaties
+
+
+async def _rolnamen(
+    session: AsyncSession, codes: Iterable[str], rolnamen: Mapping[str, str] | None
+) -> Mapping[str, str | None]:
+    """The catalogue's name of each role: from ``rolnamen`` when the caller has them, else read."""
+    if rolnamen is not None:
+        return {code: rolnamen.get(code) for code in codes}
+    namen = RolNamen(session)
+    return {code: await namen.naam(code) for code in sorted(set(codes))}
+
+
+def _vragen(
+    deelnemers: Sequence[Deelnemer],
+    rollen: Mapping[uuid.UUID, Sequence[Sequence[Any]]],
+    identificaties: Mapping[uuid.UUID, Sequence[schemas.Identificatie]],
+    peildatum: Peildatum,
+) -> dict[tuple[uuid.UUID, str, str], Verklaringvraag]:
+    """The question about each verklaring a listed role rests on, by deelnemer, role and nummer."""
+    return {
+        (d.id, r[1], r[5]): Verklaringvraag(
+            referentie=r[5],
+            deelnemer_id=d.id,
+            identificaties=tuple(i.tekst for i in identificaties.get(d.id, ())),
+            rol_code=r[1],
+            geldig_van=peildatum.datum,
+            op=peildatum.moment,
+        )
+        for d in deelnemers
+        for r in rollen.get(d.id, ())
+        if r[4] == "verklaring"
+    }
+
+
 async def _entries(
-    session: AsyncSession, deelnemers: Sequence[Deelnemer], peildatum: Peildatum, base_url: str
+    session: AsyncSession,
+    deelnemers: Sequence[Deelnemer],
+    peildatum: Peildatum,
+    base_url: str,
+    rolnamen: Mapping[str, str] | None,
 ) -> list[schemas.Dienstverlener]:
+    """The entries of these dienstverleners, in a fixed number of statements whatever their number."""
     if not deelnemers:
         return []
     snap = session_snapshot(session)
     ids = [snap.uuid_param(d.id) for d in deelnemers]
     datum = snap.date_param(peildatum.datum)
-    rollen: dict[uuid.UUID, list[Sequence[Any]]] = defaultdict(list)
-    statement = _ROLLEN.format(ids=_placeholders(len(ids)), rollen=_placeholders(len(DIENSTVERLENING_ROLLEN)))
-    for row in await snap.rows(statement, *ids, *DIENSTVERLENING_ROLLEN, datum, datum):
-        rollen[snap.uuid(row[0])].append(row)
-    relaties: dict[uuid.UUID, list[tuple[Sequence[Any], uuid.UUID]]] = defaultdict(list)
+    rollen = await _rollen_van(snap, ids, datum)
     namen = {d.id: d.naam for d in deelnemers}
-    for row in await snap.rows(_RELATIES.format(ids=_placeholders(len(ids))), *ids, datum, datum):
-        ondersteund = snap.uuid(row[2])
-        namen[ondersteund] = row[7]
-        relaties[snap.uuid(row[1])].append((row, ondersteund))
-    identificaties: dict[uuid.UUID, list[schemas.Identificatie]] = defaultdict(list)
-    named = [snap.uuid_param(i) for i in namen]
-    for partij_id, soort, waarde in await snap.rows(
-        _IDENTIFICATIES.format(ids=_placeholders(len(named))), *named
-    ):
-        identificaties[snap.uuid(partij_id)].append(
-            schemas.Identificatie(soort=soort, waarde=waarde, tekst=f"{soort}:{waarde}")
-        )
+    relaties = await _relaties_van(snap, ids, datum, namen)
+    identificaties = await _identificaties_van(snap, namen)
+    rolnaam = await _rolnamen(session, (r[1] for eigen in rollen.values() for r in eigen), rolnamen)
+    vragen = _vragen(deelnemers, rollen, identificaties, peildatum)
+    standen = dict(
+        zip(vragen, await _verklaringstanden(session, list(vragen.values()), base_url), strict=True)
+    )
 
     def partij(partij_id: uuid.UUID) -> schemas.Partij:
         return schemas.Partij(id=partij_id, naam=namen[partij_id], identificaties=identificaties[partij_id])
 
-    rolnamen = RolNamen(session)
+    def rol(deelnemer_id: uuid.UUID, r: Sequence[Any]) -> schemas.Dienstverleningsrol:
+        return schemas.Dienstverleningsrol(
+            code=r[1],
+            naam=rolnaam[r[1]],
+            geldig_van=snap.date(r[2]),
+            geldig_tot=None if r[3] is None else snap.date(r[3]),
+            basis=schemas.Basis(soort=r[4], referentie=r[5]),
+            verklaring=standen.get((deelnemer_id, r[1], r[5])),
+        )
+
     result = []
     for deelnemer in deelnemers:
         eigen = rollen[deelnemer.id]
@@ -256,19 +346,7 @@ async def _entries(
                 taken=sorted({code for o in ondersteunt for code in o.taken}),
                 ondersteunt=ondersteunt,
                 adres=adres_of(deelnemer),
-                rollen=[
-                    schemas.Dienstverleningsrol(
-                        code=r[1],
-                        naam=await rolnamen.naam(r[1]),
-                        geldig_van=snap.date(r[2]),
-                        geldig_tot=None if r[3] is None else snap.date(r[3]),
-                        basis=schemas.Basis(soort=r[4], referentie=r[5]),
-                        verklaring=None
-                        if r[4] != "verklaring"
-                        else await _verklaringstand(session, deelnemer, r[1], r[5], peildatum, base_url),
-                    )
-                    for r in eigen
-                ],
+                rollen=[rol(deelnemer.id, r) for r in eigen],
             )
         )
     return result
@@ -281,44 +359,55 @@ async def list_dienstverleners(
     vraag: Dienstverlenervraag = Dienstverlenervraag(),
     *,
     base_url: str = "",
+    rolnamen: Mapping[str, str] | None = None,
 ) -> tuple[list[schemas.Dienstverlener], int]:
     """The dienstverleners on the peildatum that match every filter, by name (see the module docstring).
 
-    ``base_url`` prefixes the links to verify a verklaring.
+    ``base_url`` prefixes the links to verify a verklaring. ``rolnamen`` are the catalogue's role names
+    (:attr:`~registry.ledenadministratie.catalogus.Catalogusstand.namen`) when the caller keeps them;
+    without them they are read from the catalogue.
     """
     voorwaarden = await _voorwaarden(session, vraag, peildatum)
     actief = Statusperiode.status == DeelnemerStatus.ACTIEF.value
-    # Counted from the status periods alone: the rolvervulling and status indexes answer it, without
-    # reading the deelnemer rows.
-    total = (
-        await session.scalar(
-            select(func.count())
-            .select_from(Statusperiode)
-            .where(
-                actief,
-                covers(Statusperiode.geldig_van, Statusperiode.geldig_tot, peildatum.moment),
-                *voorwaarden.op(Statusperiode.deelnemer_id),
-            )
-        )
-        or 0
-    )
-    statement = (
-        registered(peildatum)
-        .where(actief, *voorwaarden.op(Deelnemer.id))
+    statement = registered(peildatum).where(actief, *voorwaarden.condities())
+    # The total comes with the page (all matching rows are read to sort them anyway); the
+    # identificaties come for the whole page at once (see _entries), not per deelnemer.
+    page = (
+        statement.add_columns(func.count().over())
         .order_by(Deelnemer.zoeknaam, Deelnemer.id)
+        .options(raiseload("*"))
+        .offset(paging.offset)
+        .limit(paging.page_size)
     )
-    deelnemers = list(await session.scalars(statement.offset(paging.offset).limit(paging.page_size)))
-    return await _entries(session, deelnemers, peildatum, base_url), total
+    rows = (await session.execute(page)).all()
+    deelnemers = [row[0] for row in rows]
+    if rows:
+        total = int(rows[0][2])
+    elif paging.offset == 0:
+        total = 0
+    else:  # past the last page: nothing carries the total
+        total = await session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    return await _entries(session, deelnemers, peildatum, base_url, rolnamen), total
 
 
 async def all_dienstverleners(
-    session: AsyncSession, peildatum: Peildatum, vraag: Dienstverlenervraag, *, base_url: str = ""
+    session: AsyncSession,
+    peildatum: Peildatum,
+    vraag: Dienstverlenervraag,
+    *,
+    base_url: str = "",
+    rolnamen: Mapping[str, str] | None = None,
 ) -> AsyncIterator[list[schemas.Dienstverlener]]:
     """Every dienstverlener matching ``vraag``, a page at a time (for the downloads)."""
     page = 1
     while True:
         items, total = await list_dienstverleners(
-            session, peildatum, PageRequest(page=page, page_size=100), vraag, base_url=base_url
+            session,
+            peildatum,
+            PageRequest(page=page, page_size=100),
+            vraag,
+            base_url=base_url,
+            rolnamen=rolnamen,
         )
         if items:
             yield items
