@@ -9,13 +9,16 @@ raw query string, and until the next 00:00 Europe/Amsterdam (the list is as of t
 nothing of the request besides its path and query: the navigation of an anonymous visitor is the
 public one, its only form is a GET form without CSRF token, and the Content-Security-Policy has no
 nonce. A page for a logged-in user (their navigation, the logout form with its CSRF token) or with a
-flash message is rendered for that request alone; pages with errors are never kept. A download is
+flash message is rendered for that request alone; pages with errors are never kept. Requests that miss
+on the same page at once wait for one rendering of it (:meth:`~registry.readcache.ReadCache.fetch`);
+the catalogue's role names, the duties and the regios of the filters are read once per version. A download is
 kept only up to :data:`DOWNLOAD_CACHE_BYTES`; larger ones stream each time.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -34,6 +37,7 @@ from registry.dependencies import AppClock, AppSettings, Paging
 from registry.directread import direct_reader
 from registry.errors import ValidationFailed
 from registry.ledenadministratie import schemas, services
+from registry.ledenadministratie.catalogus import Catalogusstand, catalogusstand
 from registry.ledenadministratie.export import MEDIA_TYPES, csv_regels
 from registry.ledenadministratie.peildatum import Peildatum, day_start
 from registry.ledenadministratie.services.regios import regios_van_houders
@@ -84,6 +88,22 @@ async def _taken(session: AsyncSession, cache: ReadCache) -> list[tuple[str, str
     return taken
 
 
+async def _rolnamen(session: AsyncSession, cache: ReadCache) -> dict[str, str]:
+    async def load() -> Catalogusstand:
+        return await catalogusstand(session)
+
+    stand: Catalogusstand = await cache.memo("dienstverleners.catalogus", load)
+    return stand.namen
+
+
+async def _regios(session: AsyncSession, cache: ReadCache, vandaag: Peildatum) -> list[str]:
+    async def load() -> list[str]:
+        return await regios_van_houders(session, services.DIENSTVERLENING_ROLLEN, vandaag.datum)
+
+    regios: list[str] = await cache.memo(f"dienstverleners.regios.{vandaag.datum.isoformat()}", load)
+    return regios
+
+
 async def _page(
     request: Request[Any, Any, Any],
     session: AsyncSession,
@@ -95,7 +115,9 @@ async def _page(
 ) -> PageTemplate:
     errors: dict[str, list[str]] = {}
     try:
-        items, total = await services.list_dienstverleners(session, vandaag, paging, vraag, base_url=base_url)
+        items, total = await services.list_dienstverleners(
+            session, vandaag, paging, vraag, base_url=base_url, rolnamen=await _rolnamen(session, cache)
+        )
     except ValidationFailed as exc:
         items, total, errors = [], 0, form_errors(exc)
     taken = await _taken(session, cache)
@@ -111,7 +133,7 @@ async def _page(
             "rollen": ROL_OPTIONS,
             "taken": taken,
             "teksten": dict(taken),
-            "regios": await regios_van_houders(session, services.DIENSTVERLENING_ROLLEN, vandaag.datum),
+            "regios": await _regios(session, cache, vandaag),
             "page": page_info(paging, total),
             "url_for_page": page_links(request),
         },
@@ -119,6 +141,15 @@ async def _page(
     )
     assert isinstance(template, PageTemplate)
     return template
+
+
+def _rendered(request: Request[Any, Any, Any], template: PageTemplate) -> Entry:
+    """The page as bytes, to keep and to share with the requests waiting for it."""
+    engine = request.app.template_engine
+    assert engine is not None
+    assert template.template_name is not None
+    body = engine.get_template(template.template_name).render(**template.create_template_context(request))
+    return Entry(parts=(body.encode(template.encoding),), headers={}, status_code=template.status_code or 200)
 
 
 def _key(kind: str, request: Request[Any, Any, Any]) -> tuple[Any, ...]:
@@ -147,22 +178,19 @@ async def dienstverleners_page(
     now = clock.now()  # after the version, as for the API answers (see registry.ledenadministratie.antwoord)
     cache = read_cache(state).at(versie)
     vandaag, tot = _today(now)
-    cacheable = _anonymous_without_flash(request)
-    key = _key("page", request)
-    if cacheable and (entry := cache.get(key, now)) is not None:
-        return Response(entry.parts[0], media_type=MediaType.HTML)
-    async with state.db_sessionmaker() as session:
-        template = await _page(request, session, cache, vandaag, settings.base_url, paging, vraag)
-    if not cacheable:
-        return template
-    engine = request.app.template_engine
-    assert engine is not None
-    assert template.template_name is not None
-    body = engine.get_template(template.template_name).render(**template.create_template_context(request))
-    encoded = body.encode(template.encoding)
-    if template.status_code == 200:
-        cache.put(versie, key, Entry(parts=(encoded,), headers={}, vanaf=now, tot=tot))
-    return Response(encoded, media_type=MediaType.HTML, status_code=template.status_code or 200)
+
+    async def template() -> PageTemplate:
+        async with state.db_sessionmaker() as session:
+            return await _page(request, session, cache, vandaag, settings.base_url, paging, vraag)
+
+    if not _anonymous_without_flash(request):
+        return await template()
+
+    async def compute() -> Entry:
+        return replace(_rendered(request, await template()), vanaf=now, tot=tot)
+
+    entry = await cache.fetch(versie, _key("page", request), now, compute)
+    return Response(entry.parts[0], media_type=MediaType.HTML, status_code=entry.status_code)
 
 
 def _csv_cells(item: schemas.Dienstverlener) -> list[object]:
