@@ -28,12 +28,14 @@ import codecs
 import csv
 import hashlib
 import io
+import operator
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Final, TextIO
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit.services import Actor, WriteTransaction, audited_write
@@ -414,6 +416,32 @@ _TABELLEN: dict[str, type[Base]] = {
     "zoekterm": Zoekterm,
     "statusperiode": Statusperiode,
 }
+# The columns each table gets per row, after ``id`` and (for all but ``deelnemer``) ``deelnemer_id``;
+# every other column holds the same value for every row of the import (:class:`_Rijen`).
+_PER_RIJ: dict[str, tuple[str, ...]] = {
+    "deelnemer": tuple(NieuweDeelnemer.COLUMNS),
+    "identificatie": ("soort", "waarde"),
+    "contactpersoon": tuple(NieuweDeelnemer.CONTACT_COLUMNS),
+    "zoekterm": ("term",),
+    "statusperiode": ("reden",),
+}
+_KANDIDATEN_STAP = 512  # the holders query is compiled for a multiple of this many waardes
+
+
+class _Rijen:
+    """The rows of one table, as tuples in the order of its ``INSERT``: the values that differ per
+    row come in as a tuple, those shared by every row of the import are converted once."""
+
+    def __init__(self, tabel: Tabelschrijver, per_rij: tuple[str, ...], vast: Mapping[str, object]) -> None:
+        assert set(per_rij).isdisjoint(vast)
+        assert set(per_rij) | set(vast) == set(tabel.order)
+        self.tabel = tabel
+        self._vast = tuple(tabel.convert(naam, vast[naam]) for naam in vast)
+        plaats = {naam: index for index, naam in enumerate((*per_rij, *vast))}
+        self._kies = operator.itemgetter(*(plaats[naam] for naam in tabel.order))
+
+    def add(self, waarden: tuple[object, ...]) -> None:
+        self.tabel.rows.append(self._kies(waarden + self._vast))
 
 
 @dataclass
@@ -428,6 +456,7 @@ class _Schrijver:
     gezien: dict[tuple[str, str], int] = field(default_factory=dict)
     ids: OrderedIds = field(default_factory=OrderedIds)
     tabellen: dict[str, Tabelschrijver] = field(default_factory=dict)
+    rijen: dict[datetime, dict[str, _Rijen]] = field(default_factory=dict)  # by moment of aanmelding
 
     def __post_init__(self) -> None:
         dialect = self.session.bind.dialect
@@ -435,8 +464,7 @@ class _Schrijver:
 
     async def batch(self, regels: list[_Regel]) -> None:
         goed = [regel for regel in regels if self._nieuw_in_bestand(regel)]
-        keys = [key for regel in goed for key in regel.bronnen]
-        taken = await holders_of(self.session, keys)
+        taken = await self._houders([key for regel in goed for key in regel.bronnen])
         for regel in goed:
             for key, bron in regel.bronnen.items():
                 if (holder := taken.get(key)) is not None:
@@ -457,63 +485,68 @@ class _Schrijver:
                 nieuw = False
         return nieuw
 
+    async def _houders(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Deelnemer]:
+        """Which deelnemer already holds each identificatie of ``keys``: one plain query for the whole
+        batch finds the few that are taken (usually none), and only those are read as deelnemers."""
+        if not keys:
+            return {}
+        waardes = list(dict.fromkeys(waarde for _, waarde in keys))
+        # Padded with a repeated waarde, so that a handful of statement texts serve every batch.
+        waardes += waardes[-1:] * (-len(waardes) % _KANDIDATEN_STAP)
+        statement = select(DeelnemerIdentificatie.soort, DeelnemerIdentificatie.waarde).where(
+            DeelnemerIdentificatie.waarde.in_(waardes)
+        )
+        connection = await self.session.connection()
+        compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+        found = await connection.exec_driver_sql(str(compiled), tuple(waardes))
+        taken = set(keys).intersection(found.tuples())
+        return await holders_of(self.session, sorted(taken)) if taken else {}
+
+    def _rijen(self, tx: WriteTransaction, aangemeld_op: datetime) -> dict[str, _Rijen]:
+        """How the rows of each table are built for deelnemers aangemeld at ``aangemeld_op``."""
+        if (rijen := self.rijen.get(aangemeld_op)) is not None:
+            return rijen
+        stamps: dict[str, object] = {"created_at": tx.now, "updated_at": tx.now}
+        periode = periode_values(
+            uuid.UUID(int=0), DeelnemerStatus.AANGEMELD, None, aangemeld_op, AANGEMELD_REDEN, tx
+        )
+        del periode["deelnemer_id"], periode["reden"]
+        vast = dict.fromkeys(_TABELLEN, stamps)
+        vast["deelnemer"] = {"status": DeelnemerStatus.AANGEMELD.value, **stamps}
+        vast["statusperiode"] = {**periode, **stamps}
+        rijen = {
+            naam: _Rijen(
+                tabel,
+                ("id", *(() if naam == "deelnemer" else ("deelnemer_id",)), *_PER_RIJ[naam]),
+                vast[naam],
+            )
+            for naam, tabel in self.tabellen.items()
+        }
+        self.rijen[aangemeld_op] = rijen
+        return rijen
+
     async def _write(self, tx: WriteTransaction, regels: list[_Regel]) -> None:
         if not regels:
             return
-        tabellen = self.tabellen
-        id_of = {naam: tabel.uuid_converter("id") for naam, tabel in tabellen.items()}
-        parent_of = {
-            naam: tabel.uuid_converter("deelnemer_id")
-            for naam, tabel in tabellen.items()
-            if naam != "deelnemer"
-        }
-        # The timestamps are the same for every row of the import: converted once per table.
-        stamps = {
-            naam: {
-                "created_at": tabel.convert("created_at", tx.now),
-                "updated_at": tabel.convert("updated_at", tx.now),
-            }
-            for naam, tabel in tabellen.items()
-        }
+        # Ids are converted straight from their numbers, for the deelnemer_id the same as for the id.
+        to_id = self.tabellen["deelnemer"].uuid_converter("id")
         herkomst = f"Ingelezen uit {self.bestandsnaam}" if self.bestandsnaam else "Ingelezen"
-        perioden: dict[datetime, dict[str, object]] = {}
+        take = self.ids.take
         ids: list[str] = []
         for regel in regels:
-            nieuw, number = regel.nieuw, self.ids.take()
+            nieuw, number = regel.nieuw, take()
+            rijen = self._rijen(tx, nieuw.aangemeld_op)
             ids.append(str(uuid.UUID(int=number)))
-            tabellen["deelnemer"].add(
-                nieuw.values(), {"id": id_of["deelnemer"](number), **stamps["deelnemer"]}
-            )
-            children: list[tuple[str, Mapping[str, object]]] = [
-                *(("identificatie", {"soort": soort, "waarde": waarde}) for soort, waarde in regel.bronnen),
-                *(("contactpersoon", values) for values in nieuw.contact_values()),
-                *(
-                    ("zoekterm", {"term": term})
-                    for term in zoekterm_values(nieuw.naam, folded=nieuw.zoeknaam)
-                ),
-                ("statusperiode", {"reden": f"{herkomst}, regel {regel.nummer}"}),
-            ]
-            parents = {naam: convert(number) for naam, convert in parent_of.items()}
-            if nieuw.aangemeld_op not in perioden:
-                # The status period differs only in deelnemer and reden: the rest is converted once.
-                periode = periode_values(
-                    uuid.UUID(int=0), DeelnemerStatus.AANGEMELD, None, nieuw.aangemeld_op, AANGEMELD_REDEN, tx
-                )
-                perioden[nieuw.aangemeld_op] = {
-                    name: tabellen["statusperiode"].convert(name, value)
-                    for name, value in periode.items()
-                    if name not in {"deelnemer_id", "reden"}
-                }
-            for naam, values in children:
-                converted = {
-                    "id": id_of[naam](self.ids.take()),
-                    "deelnemer_id": parents[naam],
-                    **stamps[naam],
-                }
-                if naam == "statusperiode":
-                    converted |= perioden[nieuw.aangemeld_op]
-                tabellen[naam].add(values, converted)
-        for tabel in tabellen.values():
+            parent = to_id(number)
+            rijen["deelnemer"].add((parent, *nieuw.row()))
+            for soort, waarde in regel.bronnen:
+                rijen["identificatie"].add((to_id(take()), parent, soort, waarde))
+            for contact in nieuw.contact_rows():
+                rijen["contactpersoon"].add((to_id(take()), parent, *contact))
+            for term in zoekterm_values(nieuw.naam, folded=nieuw.zoeknaam):
+                rijen["zoekterm"].add((to_id(take()), parent, term))
+            rijen["statusperiode"].add((to_id(take()), parent, f"{herkomst}, regel {regel.nummer}"))
+        for tabel in self.tabellen.values():
             await tabel.flush(self.session)
         tx.record(
             "deelnemers.aangemeld", IMPORT_ENTITY, self.import_id,

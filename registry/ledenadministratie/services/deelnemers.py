@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from msgspec import UnsetType
@@ -125,21 +126,29 @@ class NieuweDeelnemer:
     aangemeld_op: datetime
     zoeknaam: str  # the folded name, whole
 
+    COLUMNS: ClassVar = (
+        "naam", "zoeknaam", "soort", "regio", "website",
+        "adres_straat", "adres_huisnummer", "adres_postcode", "adres_plaats",
+    )  # fmt: skip
+    """The columns of its ``deelnemer`` row that :meth:`row` gives (all but ``status`` and the id)."""
+    CONTACT_COLUMNS: ClassVar = ("volgorde", "naam", "functie", "email", "telefoon")
+    """The columns of a ``deelnemer_contactpersoon`` row that :meth:`contact_rows` gives."""
+
+    def row(self) -> tuple[object, ...]:
+        """The values of :data:`COLUMNS`, in that order."""
+        adres = self.adres
+        gegevens = (self.naam, self.zoeknaam[:300], self.soort, self.regio, self.website)
+        if adres is None:
+            return (*gegevens, None, None, None, None)
+        return (*gegevens, adres.straat, adres.huisnummer, adres.postcode, adres.plaats)
+
     def values(self) -> dict[str, object]:
         """The columns of its ``deelnemer`` row (status ``aangemeld``)."""
-        adres = self.adres
-        return {
-            "naam": self.naam,
-            "zoeknaam": self.zoeknaam[:300],
-            "soort": self.soort,
-            "status": _AANGEMELD,
-            "regio": self.regio,
-            "website": self.website,
-            "adres_straat": adres.straat if adres else None,
-            "adres_huisnummer": adres.huisnummer if adres else None,
-            "adres_postcode": adres.postcode if adres else None,
-            "adres_plaats": adres.plaats if adres else None,
-        }
+        return {**dict(zip(self.COLUMNS, self.row(), strict=True)), "status": _AANGEMELD}
+
+    def contact_rows(self) -> list[tuple[object, ...]]:
+        """The values of :data:`CONTACT_COLUMNS` of each contactpersoon, in order."""
+        return _contact_rows(self.contactpersonen)
 
     def contact_values(self) -> list[dict[str, object]]:
         """The columns of its ``deelnemer_contactpersoon`` rows, in order."""
@@ -441,11 +450,12 @@ def _set_adres(deelnemer: Deelnemer, adres: _Adres | None) -> None:
     deelnemer.adres_plaats = adres.plaats if adres else None
 
 
+def _contact_rows(contacts: list[_Contact]) -> list[tuple[object, ...]]:
+    return [(index, c.naam, c.functie, c.email, c.telefoon) for index, c in enumerate(contacts)]
+
+
 def _contact_values(contacts: list[_Contact]) -> list[dict[str, object]]:
-    return [
-        {"volgorde": index, "naam": c.naam, "functie": c.functie, "email": c.email, "telefoon": c.telefoon}
-        for index, c in enumerate(contacts)
-    ]
+    return [dict(zip(NieuweDeelnemer.CONTACT_COLUMNS, row, strict=True)) for row in _contact_rows(contacts)]
 
 
 def _set_contactpersonen(deelnemer: Deelnemer, contacts: list[_Contact]) -> None:
