@@ -50,6 +50,7 @@ def _throughput_target(
     measured = (
         f"{entry['result']['requests_per_second']:.0f} req/s = {measured_ratio:.1%} of "
         f"{entry['baseline']['requests_per_second']:.0f}; p99 {p99:.1f} ms"
+        + (f" (the baseline's own: {entry['baseline']['p99_ms']:.1f} ms)" if p99_ms else "")
         + (f"; {errors} errors" if errors else "")
     )
     return Verdict(target, measured, met, key)
@@ -132,11 +133,13 @@ def verdicts(results: dict[str, Any]) -> list[Verdict]:
     two = _scenario(results, "pg-2w", "lookup")
     if one and two:
         factor = two["result"]["requests_per_second"] / one["result"]["requests_per_second"]
+        ceiling = worker_ceiling(one, int(results["machine"]["nproc"]))
         found.append(
             Verdict(
                 "PostgreSQL 2 workers lookup ≥ 1.6× 1 worker",
                 f"{two['result']['requests_per_second']:.0f} vs "
-                f"{one['result']['requests_per_second']:.0f} req/s = {factor:.2f}×",
+                f"{one['result']['requests_per_second']:.0f} req/s = {factor:.2f}×"
+                + (f" (at most {ceiling:.2f}× on this machine: see the CPU per request)" if ceiling else ""),
                 factor >= 1.6,
             )
         )
@@ -151,26 +154,46 @@ def _mark(met: bool | None) -> str:
 
 def _configuration_table(configuration: dict[str, Any]) -> list[str]:
     lines = [
-        "| scenario | req/s | baseline req/s | ratio | p50 ms | p99 ms | errors | caller |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| scenario | req/s | baseline req/s | ratio | p50 ms | p99 ms | errors | CPU µs/request: server "
+        "(baseline) · PostgreSQL · wrk | caller |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for entry in configuration.get("scenarios", {}).values():
         if entry.get("status") != "ok":
-            lines.append(f"| {entry['title']} | – | – | – | – | – | – | {entry.get('note', '')} |")
+            lines.append(f"| {entry['title']} | – | – | – | – | – | – | – | {entry.get('note', '')} |")
             continue
         result, base = entry["result"], entry["baseline"]
         if not result["requests"]:
             lines.append(
-                f"| {entry['title']} | 0 | {base['requests_per_second']:.0f} | 0% | – | – | – | "
+                f"| {entry['title']} | 0 | {base['requests_per_second']:.0f} | 0% | – | – | – | – | "
                 f"{entry.get('note', 'no request completed')} |"
             )
             continue
         lines.append(
             f"| {entry['title']} | {result['requests_per_second']:.0f} | {base['requests_per_second']:.0f} | "
             f"{entry['ratio'] or 0:.1%} | {result['p50_ms']:.1f} | {result['p99_ms']:.1f} | "
-            f"{result['errors']} | {entry['auth']} |"
+            f"{result['errors']} | {_cpu(result, base)} | {entry['auth']} |"
         )
     return lines
+
+
+def _cpu(result: dict[str, Any], base: dict[str, Any]) -> str:
+    """The CPU a request cost the server (and a baseline request), PostgreSQL and wrk."""
+    cpu, base_cpu = result.get("cpu_us"), base.get("cpu_us")
+    if not cpu or not base_cpu:
+        return "–"
+    return f"{cpu['server']:.0f} ({base_cpu['server']:.0f}) · {cpu['postgres']:.0f} · {cpu['wrk']:.0f}"
+
+
+def worker_ceiling(entry: dict[str, Any], cores: int, workers: int = 2) -> float | None:
+    """How many times the one-worker rate ``workers`` workers can reach at most on ``cores`` cores,
+    from what a request cost in the one-worker run: one worker is bound by its own CPU per request
+    (``server``), several by the cores all of a request's work shares (server, PostgreSQL, wrk)."""
+    cpu = entry["result"].get("cpu_us")
+    if not cpu or not cpu["server"]:
+        return None
+    total = cpu["server"] + cpu["postgres"] + cpu["wrk"]
+    return min(float(workers), cores * cpu["server"] / total)
 
 
 def _profile_lines(profile: dict[str, Any]) -> list[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import time
 import urllib.error
 import urllib.parse
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import wrk
-from bench.server import Server, serving
+from bench.server import Server, postgres_cpu_seconds, serving
 from bench.workspace import OUT_DIR, Register
 
 BASELINE_PATH = "/health/live"
@@ -273,22 +274,53 @@ def baseline(server: Server, seconds: float) -> wrk.WrkResult:
     return wrk.run(server.base_url + BASELINE_PATH, seconds=seconds)
 
 
+@dataclass(frozen=True, slots=True)
+class CpuMeter:
+    """CPU seconds used so far by the serving workers, PostgreSQL's processes and wrk (this process's
+    finished children): per request of a run, where each request's work was done."""
+
+    server: float
+    postgres: float
+    wrk: float
+
+    @classmethod
+    def read(cls, server: Server) -> CpuMeter:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return cls(server.cpu_seconds(), postgres_cpu_seconds(), children.ru_utime + children.ru_stime)
+
+    def per_request(self, before: CpuMeter, requests: int) -> dict[str, float]:
+        """Microseconds of CPU per request since ``before``."""
+        count = max(requests, 1)
+        return {
+            "server": round((self.server - before.server) * 1e6 / count),
+            "postgres": round((self.postgres - before.postgres) * 1e6 / count),
+            "wrk": round((self.wrk - before.wrk) * 1e6 / count),
+        }
+
+
+def _metered(server: Server, run: Callable[[], wrk.WrkResult]) -> tuple[wrk.WrkResult, dict[str, float]]:
+    before = CpuMeter.read(server)
+    result = run()
+    return result, CpuMeter.read(server).per_request(before, result.requests)
+
+
 def measure(
     server: Server, prepared: Prepared, seconds: float, work_dir: Path, warmup: float = WARMUP_SECONDS
 ) -> dict[str, Any]:
-    """Warm-up, baseline, scenario: the scenario's figures and its ratio to the baseline."""
+    """Warm-up, baseline, scenario: the scenario's figures and its ratio to the baseline, and the CPU
+    each request cost the server, PostgreSQL and wrk."""
     requests_file = work_dir / f"{prepared.scenario.key}.requests"
     if warmup > 0:
         load(server, prepared, warmup, requests_file)
         server.settle()
-    base = baseline(server, seconds)
+    base, base_cpu = _metered(server, lambda: baseline(server, seconds))
     server.settle()
-    result = load(server, prepared, seconds, requests_file)
+    result, cpu = _metered(server, lambda: load(server, prepared, seconds, requests_file))
     drained = server.settle()
     measured: dict[str, Any] = {
         "auth": prepared.auth,
-        "baseline": base.to_json(),
-        "result": result.to_json(),
+        "baseline": base.to_json() | {"cpu_us": base_cpu},
+        "result": result.to_json() | {"cpu_us": cpu},
         "ratio": round(result.requests_per_second / base.requests_per_second, 3)
         if base.requests_per_second
         else 0.0,

@@ -48,6 +48,21 @@ def rss_mb(pid: int) -> float:
     raise ServerError(f"no VmRSS for process {pid}")
 
 
+def postgres_cpu_seconds() -> float:
+    """User plus system CPU time so far of this machine's PostgreSQL server processes."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if (entry / "comm").read_text(encoding="ascii").strip() != "postgres":
+                continue
+            fields = (entry / "stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 @dataclass(slots=True)
 class Server:
     """A running portal: the ``stelsel serve`` process and, with several workers, its worker processes."""
