@@ -66,10 +66,13 @@ class Verwijzing:
     def lees(cls, ref: str, field: str) -> Verwijzing:
         """As :func:`.queries.find_deelnemer` reads it, with the same problems for ``field``."""
         text = ref.strip()
-        try:
-            return cls(id=uuid.UUID(text))
-        except ValueError:
-            pass
+        # an identificatie is soort:waarde; an id has no colon, or is written urn:uuid:… (trying a
+        # UUID first would raise and catch an exception on every lookup by identificatie)
+        if ":" not in text or text[:9].lower() == "urn:uuid:":
+            try:
+                return cls(id=uuid.UUID(text))
+            except ValueError:
+                pass
         if ":" not in text:
             raise ValidationFailed.single(
                 field,
