@@ -30,7 +30,7 @@ import hashlib
 import io
 import operator
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Final, TextIO
@@ -260,30 +260,46 @@ class _Regel:
     bronnen: dict[tuple[str, str], str]  # which column each identificatie came from
 
 
-def _invoer(waarden: dict[str, str]) -> tuple[DeelnemerCreate, list[str]]:
-    """The service input of one regel, and for each identificatie the column it came from."""
+# The cells :func:`_invoer` reads, in this order, before the identificatie column of each soort.
+_VELDEN = (
+    "naam", "soort", "identificaties", *_ADRES, "regio", "website", *(f"contact_{veld}" for veld in _CONTACT),
+)  # fmt: skip
+_SOORTKOLOMMEN = tuple(IdentificatieSoort)
+
+
+def _indeling(kolommen: list[str]) -> Callable[[list[str]], tuple[str, ...]]:
+    """Picks the cells of :data:`_VELDEN` and the soort columns out of a regel of a file with these
+    columns, worked out once from the header: a column the file lacks reads as empty."""
+    plaats = {kolom: index for index, kolom in enumerate(kolommen)}
+    leeg = len(kolommen)  # the empty cell put after the regel's own
+    kies = operator.itemgetter(*(plaats.get(kolom, leeg) for kolom in (*_VELDEN, *_SOORTKOLOMMEN)))
+    return lambda cells: kies([*cells[:leeg], ""])
+
+
+def _invoer(waarden: tuple[str, ...]) -> tuple[DeelnemerCreate, list[str]]:
+    """The service input of one regel (its cells picked by :func:`_indeling`), and for each
+    identificatie the column it came from."""
+    velden, per_soort = waarden[: len(_VELDEN)], waarden[len(_VELDEN) :]
+    naam, soort, lijst, straat, huisnummer, postcode, plaats, regio, website, *contact = velden
     identificaties: list[IdentificatieInvoer] = []
     bronnen: list[str] = []
-    for item in waarden.get("identificaties", "").replace("\n", ";").split(";"):
+    for item in lijst.replace("\n", ";").split(";"):
         if item.strip():
-            soort, _, waarde = item.strip().partition(":")
-            identificaties.append(IdentificatieInvoer(soort=soort, waarde=waarde))
+            soort_, _, waarde = item.strip().partition(":")
+            identificaties.append(IdentificatieInvoer(soort=soort_, waarde=waarde))
             bronnen.append("identificaties")
-    for soort in IdentificatieSoort:
-        if waarden.get(soort.value, "").strip():
-            identificaties.append(IdentificatieInvoer(soort=soort.value, waarde=waarden[soort.value]))
-            bronnen.append(soort.value)
-    contact = {veld: waarden.get(f"contact_{veld}", "") for veld in _CONTACT}
+    for kolom, waarde in zip(_SOORTKOLOMMEN, per_soort, strict=True):
+        if waarde.strip():
+            identificaties.append(IdentificatieInvoer(soort=kolom.value, waarde=waarde))
+            bronnen.append(kolom.value)
     invoer = DeelnemerCreate(
-        naam=waarden.get("naam", ""),
-        soort=waarden.get("soort", ""),
+        naam=naam,
+        soort=soort,
         identificaties=identificaties,
-        adres=AdresInvoer(
-            **{veld.removeprefix("adres."): waarden.get(kolom, "") for kolom, veld in _ADRES.items()}
-        ),
-        regio=waarden.get("regio", ""),
-        website=waarden.get("website", ""),
-        contactpersonen=[ContactpersoonInvoer(**contact)] if any(v.strip() for v in contact.values()) else [],
+        adres=AdresInvoer(straat=straat, huisnummer=huisnummer, postcode=postcode, plaats=plaats),
+        regio=regio,
+        website=website,
+        contactpersonen=[ContactpersoonInvoer(*contact)] if any(v.strip() for v in contact) else [],
     )
     return invoer, bronnen
 
@@ -298,7 +314,7 @@ def _kolom_van(veld: str, bronnen: list[str]) -> str:
     return _VELD_KOLOM.get(veld, veld)
 
 
-def _regel(nummer: int, waarden: dict[str, str], verslag: _Verslag, now: datetime) -> _Regel | None:
+def _regel(nummer: int, waarden: tuple[str, ...], verslag: _Verslag, now: datetime) -> _Regel | None:
     """One regel checked by the service's rules; its problems go into the report."""
     invoer, bronnen = _invoer(waarden)
     try:
@@ -356,6 +372,7 @@ class _Lezer:
         if header_problems:
             return
         reader = csv.reader(tekst, delimiter=separator, strict=True)
+        kies = _indeling(kolommen)
         nummer = 1
         try:
             for cells in reader:
@@ -363,14 +380,21 @@ class _Lezer:
                 if not any(cell.strip() for cell in cells):
                     continue
                 self.verslag.regels += 1
-                if (regel := self._cells(nummer, cells, kolommen, separator)) is not None:
+                if (regel := self._cells(nummer, cells, kolommen, separator, kies)) is not None:
                     yield regel
         except csv.Error as exc:
             self.verslag.probleem(
                 nummer + 1, "", f"Deze regel is geen geldige CSV ({exc}); het lezen stopt hier."
             )
 
-    def _cells(self, nummer: int, cells: list[str], kolommen: list[str], separator: str) -> _Regel | None:
+    def _cells(
+        self,
+        nummer: int,
+        cells: list[str],
+        kolommen: list[str],
+        separator: str,
+        kies: Callable[[list[str]], tuple[str, ...]],
+    ) -> _Regel | None:
         if len(cells) < len(kolommen) or any(cell.strip() for cell in cells[len(kolommen) :]):
             self.verslag.probleem(
                 nummer, "",
@@ -386,10 +410,7 @@ class _Lezer:
                 "Deze cel bevat tekens die geen UTF-8 zijn; sla het bestand op als 'CSV UTF-8'.",
             )
             return None
-        waarden = {
-            kolom: _cell(cell) if cell.startswith("'") else cell
-            for kolom, cell in zip(kolommen, cells, strict=False)
-        }
+        waarden = tuple(_cell(cell) if cell.startswith("'") else cell for cell in kies(cells))
         return _regel(nummer, waarden, self.verslag, self.now)
 
 
