@@ -136,25 +136,25 @@ async def cached_answer(
     cache = read_cache(state).at(versie)
     scope = request.scope
     full_key = (scope["path"], scope["query_string"], id(registered_verklaring_check()), *key)
-    entry = cache.get(full_key, now)
-    if entry is None:
-        if as_of_now:
-            moment = Peildatum(moment.moment, weergave=MOMENT_PLACEHOLDER)
+
+    async def computed() -> Entry:
+        shown = Peildatum(moment.moment, weergave=MOMENT_PLACEHOLDER) if as_of_now else moment
         async with reader.snapshot() as snap:
             bron = Bron(snap, state, cache)
             try:
-                result = await compute(bron, moment)
+                result = await compute(bron, shown)
             finally:
                 await bron.close()
         response = result if isinstance(result, Response) else Response(result)
         body = _encoder.encode(response.content)
-        entry = Entry(
+        return Entry(
             parts=tuple(body.split(PLACEHOLDER_TEXT)) if as_of_now else (body,),
             headers=dict(response.headers),
             vanaf=now if as_of_now else None,
             tot=day_start(moment.datum + timedelta(days=1)) if as_of_now else None,
         )
-        cache.put(versie, full_key, entry)
+
+    entry = cache.get(full_key, now) or await cache.fetch(versie, full_key, now, computed)
     body = entry.body(_encoder.encode(Peildatum.at(now).moment)[1:-1])
     headers = {**entry.headers, "Vary": "Accept"}
     if wants_signed(request):
