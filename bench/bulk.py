@@ -5,14 +5,14 @@ even a driver's per-row executemany cost more than the database's own insert wor
 rows. So the generator's builder makes every value in its stored form and the loaders here hand
 whole batches to the database:
 
-============  ===========================================  =========================================
-column type   SQLite (as advanced-alchemy/SQLAlchemy store it)  PostgreSQL (COPY … FROM STDIN, text)
-============  ===========================================  =========================================
-GUID          16 bytes                                     32 hex digits
-DateTimeUTC   ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC        the same; the session's time zone is UTC
-Date          ``YYYY-MM-DD``                               ``YYYY-MM-DD``
-JSON(B)       JSON text                                    JSON text
-============  ===========================================  =========================================
+============  ================================================  ==========================================
+column type   SQLite (as advanced-alchemy/SQLAlchemy store it)  PostgreSQL (``COPY … FROM STDIN``, text)
+============  ================================================  ==========================================
+GUID          16 bytes                                          32 hex digits
+DateTimeUTC   ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC             the same; the session's time zone is UTC
+Date          ``YYYY-MM-DD``                                    ``YYYY-MM-DD``
+JSON(B)       JSON text                                         JSON text
+============  ================================================  ==========================================
 
 :class:`SqliteLoader` writes with the standard library's ``sqlite3`` (one C loop per table and
 batch), :class:`PostgresLoader` with asyncpg's ``COPY`` (:func:`copy_text` makes its input). Both
@@ -62,9 +62,9 @@ def sqlite_insert(table: str, columns: Sequence[str]) -> str:
 
 class SqliteLoader:
     """Loads a fresh SQLite file through one connection of its own, with the settings of a load:
-    no rollback journal and no fsync (a run that fails half-way is simply run again), a large page
-    cache, and no foreign-key check per row. :meth:`finish` checks the foreign keys, builds the
-    indexes and puts the file back in WAL mode, as the app expects."""
+    one transaction, no rollback journal and no fsync (a run that fails half-way is simply run
+    again), a large page cache, and no foreign-key check per row. :meth:`finish` checks the foreign
+    keys, builds the indexes and puts the file back in WAL mode, as the app expects."""
 
     def __init__(self, path: Path, tables: Iterable[str]) -> None:
         self.connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -82,6 +82,9 @@ class SqliteLoader:
             f"WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks})",
             self.tables,
         ).fetchall()
+        # one transaction for the whole load: every commit would write out again the index pages
+        # that the random UUID keys of the next batch touch anyway
+        execute("BEGIN")
         for name, _ in self.indexes:
             execute(f'DROP INDEX "{name}"')
 
@@ -95,14 +98,11 @@ class SqliteLoader:
         columns: Mapping[str, Sequence[str]],
         head: tuple[int, str],
     ) -> None:
-        """One transaction: these rows per table (parents first) and the audit chain head."""
-        execute = self.connection.execute
-        execute("BEGIN")
+        """These rows per table (parents first) and the audit chain head they lead to."""
         for table, rows in batches.items():
             if rows:
                 self.connection.executemany(sqlite_insert(table, columns[table]), rows)
-        execute("UPDATE audit_head SET seq = ?, hash = ?", head)
-        execute("COMMIT")
+        self.connection.execute("UPDATE audit_head SET seq = ?, hash = ?", head)
 
     def finish(self) -> None:
         execute = self.connection.execute
@@ -111,6 +111,7 @@ class SqliteLoader:
             raise RuntimeError(f"bench generate: rows without their parent: {broken}")
         for _, sql in self.indexes:
             execute(sql)
+        execute("COMMIT")
         execute("PRAGMA locking_mode=NORMAL")
         execute("PRAGMA journal_mode=WAL")
         self.connection.close()

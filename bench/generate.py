@@ -28,14 +28,14 @@ default) writes one event per deelnemer (``deelnemer.ingelezen``: its name, stat
 and rolvervullingen, as an import of an existing register would record it) and one per
 ondersteuningsrelatie, each chained with the hash of :func:`registry.audit.services.event_hash`
 exactly as :func:`~registry.audit.services.audited_write` would, with the chain head moved along in
-the same transaction as each batch. The builder writes each event's canonical JSON up to the
+the same transaction as the events. The builder writes each event's canonical JSON up to the
 previous hash (``seq`` and ``prev`` are its last keys); the loader completes it with the chain as it
 stands after the verklaringen and hashes it (:func:`chain_hash`, byte for byte ``event_hash``).
 ``--audit head`` writes no per-entity events. Either way the run ends with one
 ``ledenadministratie.bulk-ingelezen`` event appended through ``audited_write`` (so the head is
-consistent and ``verify_chain`` passes), whose changes record the counts and the seed. Data are
-committed per batch; the generator only ever fills a fresh database, so a run that fails half-way is
-simply run again.
+consistent and ``verify_chain`` passes), whose changes record the counts and the seed. PostgreSQL
+commits per batch, SQLite once for the whole load (without a rollback journal); the generator only
+ever fills a fresh database, so a run that fails half-way is simply run again.
 """
 
 from __future__ import annotations

@@ -192,3 +192,18 @@ def test_generator_hashes_events_byte_for_byte_as_the_audit_service() -> None:
         prev_hash="ab" * 32,
     )
     assert chain_hash(prefix, 123457, "ab" * 32) == expected
+
+
+def test_generated_sqlite_register_is_left_as_the_app_expects(tiny_register: Register) -> None:
+    import sqlite3
+
+    connection = sqlite3.connect(tiny_register.sqlite_path)
+    try:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+        indexes = {
+            row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+        assert {"ix_deelnemer_zoeknaam", "ix_deelnemer_identificatie_waarde", "ix_audit_event_seq"} <= indexes
+    finally:
+        connection.close()
