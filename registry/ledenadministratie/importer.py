@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import hashlib
 import io
 import operator
@@ -36,6 +37,7 @@ from datetime import datetime
 from typing import IO, Final, TextIO
 
 from sqlalchemy import select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit.services import Actor, WriteTransaction, audited_write
@@ -465,6 +467,15 @@ class _Rijen:
         self.tabel.rows.append(self._kies(waarden + self._vast))
 
 
+@functools.cache
+def _kandidaten_sql(dialect: Dialect, aantal: int) -> str:
+    """The query for the soort and waarde of each identificatie with one of ``aantal`` waardes."""
+    statement = select(DeelnemerIdentificatie.soort, DeelnemerIdentificatie.waarde).where(
+        DeelnemerIdentificatie.waarde.in_([""] * aantal)
+    )
+    return str(statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True}))
+
+
 @dataclass
 class _Schrijver:
     """Checks each batch against the register and, in a real import without problems, writes it."""
@@ -514,12 +525,9 @@ class _Schrijver:
         waardes = list(dict.fromkeys(waarde for _, waarde in keys))
         # Padded with a repeated waarde, so that a handful of statement texts serve every batch.
         waardes += waardes[-1:] * (-len(waardes) % _KANDIDATEN_STAP)
-        statement = select(DeelnemerIdentificatie.soort, DeelnemerIdentificatie.waarde).where(
-            DeelnemerIdentificatie.waarde.in_(waardes)
-        )
         connection = await self.session.connection()
-        compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-        found = await connection.exec_driver_sql(str(compiled), tuple(waardes))
+        sql = _kandidaten_sql(connection.dialect, len(waardes))
+        found = await connection.exec_driver_sql(sql, tuple(waardes))
         taken = set(keys).intersection(found.tuples())
         return await holders_of(self.session, sorted(taken)) if taken else {}
 
