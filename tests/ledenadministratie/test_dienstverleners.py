@@ -4,12 +4,14 @@ rests on (and whether it is geldig, with a link to verify it), as a page, CSV, J
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -216,3 +218,38 @@ async def test_the_api_filters_and_shows_roles_address_and_verklaring(
     koppelpunt = next(i for i in everyone["items"] if i["naam"] == "Koppelpunt BV")
     assert koppelpunt["adres"]["plaats"] == "Utrecht"
     assert koppelpunt["taken"] == ["dienstverlener-t01", "dienstverlener-t03"]
+
+
+async def test_visitors_asking_for_the_same_page_at_once_wait_for_one_rendering(
+    app: Litestar, client: AsyncTestClient[Litestar], lijst: Lijst, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    listed = services.list_dienstverleners
+
+    async def counted(*args: object, **kwargs: object) -> object:
+        calls.append("list")
+        await asyncio.sleep(0.05)  # still computing while the others arrive
+        return await listed(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(services, "list_dienstverleners", counted)
+    # in this event loop, so that the requests really run at the same time
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as concurrent:
+
+        async def at_once(params: dict[str, str], times: int) -> list[httpx.Response]:
+            return list(
+                await asyncio.gather(
+                    *(concurrent.get("/dienstverleners", params=params) for _ in range(times))
+                )
+            )
+
+        pages = await at_once({"regio": "Twente"}, 4)
+        assert [page.status_code for page in pages] == [200] * 4
+        assert len({page.text for page in pages}) == 1
+        assert calls == ["list"], "one computation for the four requests"
+
+        refused = await at_once({"rol": "burger"}, 2)
+        assert [page.status_code for page in refused] == [400, 400]
+        assert len(calls) == 2
+        await concurrent.get("/dienstverleners", params={"rol": "burger"})
+        assert len(calls) == 3, "a refused page is not kept"

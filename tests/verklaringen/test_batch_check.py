@@ -124,10 +124,12 @@ async def test_check_verklaringen_asks_the_registered_batch_or_else_each_questio
         assert await check_verklaringen(db, [vraag, vraag]) == [Verklaringoordeel.ja()] * 2
     assert len(seen) == 2, "one statement for the verklaringen, one for the schorsingen"
 
-    async def eigen(_session: AsyncSession, _vraag: Verklaringvraag) -> Verklaringoordeel:
-        return Verklaringoordeel.nee("eigen")
+    async def eigen(session: AsyncSession, vraag: Verklaringvraag) -> Verklaringoordeel:
+        return Verklaringoordeel.nee(f"eigen oordeel over {vraag.referentie}")
 
     with verklaring_check_installed(eigen):
-        assert await check_verklaringen(db, [vraag]) == [Verklaringoordeel.nee("eigen")]
+        assert await check_verklaringen(db, [vraag]) == [
+            Verklaringoordeel.nee(f"eigen oordeel over {verklaring.nummer}")
+        ]
     with verklaring_check_installed(None):
         assert await check_verklaringen(db, [vraag]) is None
