@@ -26,6 +26,7 @@ from registry.ledenadministratie.verklaringcheck import (
     Verklaringvraag,
     verklaring_check_installed,
 )
+from registry.ledenadministratie.views import dienstverleners as page_view
 from registry.settings import Settings
 from tests.accounts.factories import text_of
 from tests.conftest import MovableClock
@@ -224,32 +225,41 @@ async def test_visitors_asking_for_the_same_page_at_once_wait_for_one_rendering(
     app: Litestar, client: AsyncTestClient[Litestar], lijst: Lijst, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    listed = services.list_dienstverleners
 
-    async def counted(*args: object, **kwargs: object) -> object:
-        calls.append("list")
-        await asyncio.sleep(0.05)  # still computing while the others arrive
-        return await listed(*args, **kwargs)  # type: ignore[arg-type]
+    def counted(name: str) -> None:
+        original = getattr(page_view, name)
 
-    monkeypatch.setattr(services, "list_dienstverleners", counted)
+        async def slow(*args: object, **kwargs: object) -> object:
+            calls.append(name)
+            await asyncio.sleep(0.05)  # still computing while the others arrive
+            return await original(*args, **kwargs)
+
+        monkeypatch.setattr(page_view, name, slow)
+
+    counted("dienstverlener_ids")
+    counted("dienstverleners_van")
     # in this event loop, so that the requests really run at the same time
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as concurrent:
 
-        async def at_once(params: dict[str, str], times: int) -> list[httpx.Response]:
+        async def at_once(times: int, **params: str) -> list[httpx.Response]:
             return list(
                 await asyncio.gather(
                     *(concurrent.get("/dienstverleners", params=params) for _ in range(times))
                 )
             )
 
-        pages = await at_once({"regio": "Twente"}, 4)
+        pages = await at_once(4, regio="Twente")
         assert [page.status_code for page in pages] == [200] * 4
         assert len({page.text for page in pages}) == 1
-        assert calls == ["list"], "one computation for the four requests"
+        assert calls == ["dienstverlener_ids", "dienstverleners_van"], "one computation for the four"
 
-        refused = await at_once({"rol": "burger"}, 2)
+        calls.clear()
+        await at_once(2, regio="Twente", page="2")
+        assert calls == ["dienstverleners_van"], "the ids the filters found are kept"
+
+        calls.clear()
+        refused = await at_once(2, rol="burger")
         assert [page.status_code for page in refused] == [400, 400]
-        assert len(calls) == 2
         await concurrent.get("/dienstverleners", params={"rol": "burger"})
-        assert len(calls) == 3, "a refused page is not kept"
+        assert calls == ["dienstverlener_ids"] * 2, "shared by the two at once, but not kept"

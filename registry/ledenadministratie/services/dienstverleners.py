@@ -352,6 +352,41 @@ async def _entries(
     return result
 
 
+async def _gevonden(
+    session: AsyncSession, vraag: Dienstverlenervraag, peildatum: Peildatum
+) -> Select[tuple[Deelnemer, str]]:
+    """The dienstverleners matching ``vraag``, unordered; :class:`ValidationFailed` for a bad filter."""
+    voorwaarden = await _voorwaarden(session, vraag, peildatum)
+    actief = Statusperiode.status == DeelnemerStatus.ACTIEF.value
+    return registered(peildatum).where(actief, *voorwaarden.condities())
+
+
+async def dienstverlener_ids(
+    session: AsyncSession, peildatum: Peildatum, vraag: Dienstverlenervraag
+) -> list[uuid.UUID]:
+    """The ids of every dienstverlener that :func:`list_dienstverleners` lists, in its order: for a
+    caller that keeps them and reads its pages with :func:`dienstverleners_van`."""
+    statement = (await _gevonden(session, vraag, peildatum)).with_only_columns(Deelnemer.id)
+    return list(await session.scalars(statement.order_by(Deelnemer.zoeknaam, Deelnemer.id)))
+
+
+async def dienstverleners_van(
+    session: AsyncSession,
+    ids: Sequence[uuid.UUID],
+    peildatum: Peildatum,
+    *,
+    base_url: str = "",
+    rolnamen: Mapping[str, str] | None = None,
+) -> list[schemas.Dienstverlener]:
+    """The entries of the dienstverleners ``ids`` (from :func:`dienstverlener_ids`), in that order."""
+    if not ids:
+        return []
+    found = await session.scalars(select(Deelnemer).where(Deelnemer.id.in_(ids)).options(raiseload("*")))
+    by_id = {deelnemer.id: deelnemer for deelnemer in found}
+    deelnemers = [by_id[i] for i in ids if i in by_id]
+    return await _entries(session, deelnemers, peildatum, base_url, rolnamen)
+
+
 async def list_dienstverleners(
     session: AsyncSession,
     peildatum: Peildatum,
@@ -367,9 +402,7 @@ async def list_dienstverleners(
     (:attr:`~registry.ledenadministratie.catalogus.Catalogusstand.namen`) when the caller keeps them;
     without them they are read from the catalogue.
     """
-    voorwaarden = await _voorwaarden(session, vraag, peildatum)
-    actief = Statusperiode.status == DeelnemerStatus.ACTIEF.value
-    statement = registered(peildatum).where(actief, *voorwaarden.condities())
+    statement = await _gevonden(session, vraag, peildatum)
     # The total comes with the page (all matching rows are read to sort them anyway); the
     # identificaties come for the whole page at once (see _entries), not per deelnemer.
     page = (

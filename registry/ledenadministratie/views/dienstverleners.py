@@ -11,14 +11,17 @@ public one, its only form is a GET form without CSRF token, and the Content-Secu
 nonce. A page for a logged-in user (their navigation, the logout form with its CSRF token) or with a
 flash message is rendered for that request alone; pages with errors are never kept. Requests that miss
 on the same page at once wait for one rendering of it (:meth:`~registry.readcache.ReadCache.fetch`);
-the catalogue's role names, the duties and the regios of the filters are read once per version. A download is
+the catalogue's role names, the duties and the regios of the filters are read once per version, and
+the ids of the dienstverleners that the filters find are kept beside the pages, so that the next page
+of the same filters reads only its own twenty. A download is
 kept only up to :data:`DOWNLOAD_CACHE_BYTES`; larger ones stream each time.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -34,12 +37,13 @@ from registry.accounts.permissions import principal_of
 from registry.accounts.web import page_info, page_links
 from registry.api import PageRequest
 from registry.dependencies import AppClock, AppSettings, Paging
-from registry.directread import direct_reader
+from registry.directread import Registerversie, direct_reader
 from registry.errors import ValidationFailed
 from registry.ledenadministratie import schemas, services
 from registry.ledenadministratie.catalogus import Catalogusstand, catalogusstand
 from registry.ledenadministratie.export import MEDIA_TYPES, csv_regels
 from registry.ledenadministratie.peildatum import Peildatum, day_start
+from registry.ledenadministratie.services.dienstverleners import dienstverlener_ids, dienstverleners_van
 from registry.ledenadministratie.services.regios import regios_van_houders
 from registry.ledenadministratie.verklaringcheck import registered_verklaring_check
 from registry.ledenadministratie.views.formulieren import form_errors
@@ -104,20 +108,55 @@ async def _regios(session: AsyncSession, cache: ReadCache, vandaag: Peildatum) -
     return regios
 
 
+@dataclass(frozen=True, slots=True)
+class _Stand:
+    """What a kept page is computed for: this worker's cache at register version ``versie``, the
+    moment ``now`` (after the version was read) and the moment it holds until, ``tot``."""
+
+    cache: ReadCache
+    versie: Registerversie
+    now: datetime
+    tot: datetime
+
+    @property
+    def vandaag(self) -> Peildatum:
+        return Peildatum.at(self.now)
+
+
+async def _ids(session: AsyncSession, stand: _Stand, vraag: services.Dienstverlenervraag) -> list[uuid.UUID]:
+    """The ids of the dienstverleners ``vraag`` finds today, in list order, kept in the cache (16 bytes
+    each) so that the other pages of the same filters skip the search."""
+    key = ("dienstverlener-ids", vraag)  # until midnight, as the pages (Entry.tot)
+
+    async def compute() -> Entry:
+        ids = await dienstverlener_ids(session, stand.vandaag, vraag)
+        packed = b"".join(i.bytes for i in ids)
+        return Entry(parts=(packed,), headers={}, vanaf=stand.now, tot=stand.tot)
+
+    packed = (await stand.cache.fetch(stand.versie, key, stand.now, compute)).parts[0]
+    return [uuid.UUID(bytes=packed[i : i + 16]) for i in range(0, len(packed), 16)]
+
+
 async def _page(
     request: Request[Any, Any, Any],
     session: AsyncSession,
-    cache: ReadCache,
-    vandaag: Peildatum,
+    stand: _Stand,
     base_url: str,
     paging: PageRequest,
     vraag: services.Dienstverlenervraag,
 ) -> PageTemplate:
+    cache, vandaag = stand.cache, stand.vandaag
     errors: dict[str, list[str]] = {}
     try:
-        items, total = await services.list_dienstverleners(
-            session, vandaag, paging, vraag, base_url=base_url, rolnamen=await _rolnamen(session, cache)
+        ids = await _ids(session, stand, vraag)
+        items = await dienstverleners_van(
+            session,
+            ids[paging.offset : paging.offset + paging.page_size],
+            vandaag,
+            base_url=base_url,
+            rolnamen=await _rolnamen(session, cache),
         )
+        total = len(ids)
     except ValidationFailed as exc:
         items, total, errors = [], 0, form_errors(exc)
     taken = await _taken(session, cache)
@@ -176,20 +215,19 @@ async def dienstverleners_page(
     state = request.app.state
     versie = await direct_reader(state).versie()
     now = clock.now()  # after the version, as for the API answers (see registry.ledenadministratie.antwoord)
-    cache = read_cache(state).at(versie)
-    vandaag, tot = _today(now)
+    stand = _Stand(read_cache(state).at(versie), versie, now, _today(now)[1])
 
     async def template() -> PageTemplate:
         async with state.db_sessionmaker() as session:
-            return await _page(request, session, cache, vandaag, settings.base_url, paging, vraag)
+            return await _page(request, session, stand, settings.base_url, paging, vraag)
 
     if not _anonymous_without_flash(request):
         return await template()
 
     async def compute() -> Entry:
-        return replace(_rendered(request, await template()), vanaf=now, tot=tot)
+        return replace(_rendered(request, await template()), vanaf=now, tot=stand.tot)
 
-    entry = await cache.fetch(versie, _key("page", request), now, compute)
+    entry = await stand.cache.fetch(versie, _key("page", request), now, compute)
     return Response(entry.parts[0], media_type=MediaType.HTML, status_code=entry.status_code)
 
 
