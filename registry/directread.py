@@ -46,6 +46,10 @@ from registry.database import sqlite_path
 from registry.settings import Settings
 
 VERSIE_SQL = "SELECT seq, hash FROM audit_head WHERE singleton = 1"
+IDLE_SQLITE_CONNECTIONS = 2
+"""Snapshot connections a worker keeps open between answers. An answer reads without giving way to
+the event loop unless it also asks the ORM (a rolcheck's verklaring), so one or two suffice; the
+extra ones a burst of such answers opened are closed again, each with its page cache (2 MB)."""
 _STATE_KEY = "direct_reader"
 
 
@@ -149,7 +153,10 @@ class SqliteReader:
             yield SqliteSnapshot(connection)
         finally:
             connection.execute("COMMIT")
-            self._free.append(connection)
+            if len(self._free) < IDLE_SQLITE_CONNECTIONS:
+                self._free.append(connection)
+            else:
+                connection.close()
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------------------
