@@ -8,7 +8,9 @@ that returns a constant) and right after it the scenario, each for ``--duration`
 connections on 2 wrk threads. Measuring the baseline immediately before each scenario, alternating
 through the run, cancels the drift of a shared machine; the report gives each scenario's
 requests/s as a ratio to its own baseline. The requests rotate through thousands of real
-identificaties, rolchecks and search terms of the register (see ``bench/lua/rotate.lua``).
+identificaties, rolchecks and search terms of the register (see ``bench/lua/rotate.lua``), so
+that nearly every lookup is computed afresh; one scenario asks about the same 200 identificaties again
+and again, the answers a worker keeps (:mod:`registry.readcache`).
 
 A scenario whose endpoint is not in this build is reported as "not available yet" and not loaded;
 one whose first requests fail is reported with the answer it got.
@@ -65,6 +67,15 @@ def _quote(value: str) -> str:
 
 def _lookups(workload: dict[str, Any], _register: Register) -> list[Request]:
     return [Request(f"/api/v1/deelnemers?identificatie={_quote(i)}") for i in workload["identificaties"]]
+
+
+HOT_SET = 200
+"""How many identificaties the repeated-lookup scenario asks about again and again."""
+
+
+def _repeated_lookups(workload: dict[str, Any], register: Register) -> list[Request]:
+    """A system checking the same counterparties over and over: answers the worker has kept."""
+    return _lookups(workload, register)[:HOT_SET]
 
 
 def _rolchecks(workload: dict[str, Any], _register: Register) -> list[Request]:
@@ -127,6 +138,12 @@ def valid_attestations(register: Register) -> list[str]:
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("lookup", "Lookup by identificatie", _lookups, "GET /api/v1/deelnemers"),
+    Scenario(
+        "lookup-herhaald",
+        f"Lookup by identificatie, the same {HOT_SET} again and again (answers kept)",
+        _repeated_lookups,
+        "GET /api/v1/deelnemers",
+    ),
     Scenario("rolcheck", "Rolcheck with peildatum", _rolchecks, "GET /api/v1/rolcheck"),
     Scenario("zoek", "Search by name prefix (?zoek=)", _zoek, "GET /api/v1/deelnemers"),
     Scenario(
