@@ -20,6 +20,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 from registry.signing.errors import SigningError
 from registry.signing.signer import ES256, Signer, b64url_encode
 
@@ -34,7 +36,14 @@ ES256_SIGNATURE_BYTES = 64
 _RESERVED_HEADERS = frozenset({"alg", "kid", "typ", "crit"})
 
 
+_PAYLOAD = msgspec.json.Encoder()
+"""Compact UTF-8 JSON, keys in the payload's own order; several times faster than ``json.dumps`` for a
+lookup answer of a few kilobytes, signed on every request."""
+
+
 def _json_bytes(value: Mapping[str, Any], *, sort_keys: bool) -> bytes:
+    if not sort_keys:
+        return _PAYLOAD.encode(value)
     return json.dumps(
         value, separators=(",", ":"), ensure_ascii=False, allow_nan=False, sort_keys=sort_keys
     ).encode("utf-8")
