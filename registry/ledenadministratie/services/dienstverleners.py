@@ -207,9 +207,14 @@ _RELATIES = (
     "WHERE r.dienstverlener_id IN ({ids}) AND r.geldig_van <= ? "
     "AND (r.geldig_tot IS NULL OR r.geldig_tot > ?) ORDER BY r.geldig_van, r.id"
 )
+# the identificaties of the dienstverleners and of the deelnemers they support, asked by the
+# dienstverleners' ids alone (a page supports hundreds of deelnemers: as many parameters cost more)
 _IDENTIFICATIES = (
     "SELECT deelnemer_id, soort, waarde FROM deelnemer_identificatie WHERE deelnemer_id IN ({ids}) "
-    "ORDER BY deelnemer_id, soort, waarde"
+    "UNION SELECT i.deelnemer_id, i.soort, i.waarde FROM ondersteuningsrelatie r "
+    "JOIN deelnemer_identificatie i ON i.deelnemer_id = r.deelnemer_id "
+    "WHERE r.dienstverlener_id IN ({ids}) "
+    "AND r.geldig_van <= ? AND (r.geldig_tot IS NULL OR r.geldig_tot > ?) ORDER BY 1, 2, 3"
 )
 
 
@@ -239,12 +244,11 @@ async def _relaties_van(
 
 
 async def _identificaties_van(
-    snap: Snapshot, partij_ids: Iterable[uuid.UUID]
+    snap: Snapshot, ids: Sequence[Any], datum: Any
 ) -> dict[uuid.UUID, list[schemas.Identificatie]]:
-    named = [snap.uuid_param(i) for i in partij_ids]
     identificaties: dict[uuid.UUID, list[schemas.Identificatie]] = defaultdict(list)
-    statement = _IDENTIFICATIES.format(ids=_placeholders(len(named)))
-    for partij_id, soort, waarde in await snap.rows(statement, *named):
+    statement = _IDENTIFICATIES.format(ids=_placeholders(len(ids)))
+    for partij_id, soort, waarde in await snap.rows(statement, *ids, *ids, datum, datum):
         identificaties[snap.uuid(partij_id)].append(
             schemas.Identificatie(soort=soort, waarde=waarde, tekst=f"{soort}:{waarde}")
         )
@@ -299,7 +303,7 @@ async def _entries(
     rollen = await _rollen_van(snap, ids, datum)
     namen = {d.id: d.naam for d in deelnemers}
     relaties = await _relaties_van(snap, ids, datum, namen)
-    identificaties = await _identificaties_van(snap, namen)
+    identificaties = await _identificaties_van(snap, ids, datum)
     rolnaam = await _rolnamen(session, (r[1] for eigen in rollen.values() for r in eigen), rolnamen)
     vragen = _vragen(deelnemers, rollen, identificaties, peildatum)
     standen = dict(

@@ -123,18 +123,25 @@ class _Stand:
         return Peildatum.at(self.now)
 
 
-async def _ids(session: AsyncSession, stand: _Stand, vraag: services.Dienstverlenervraag) -> list[uuid.UUID]:
-    """The ids of the dienstverleners ``vraag`` finds today, in list order, kept in the cache (16 bytes
-    each) so that the other pages of the same filters skip the search."""
+_ID_BYTES = 16
+
+
+async def _ids(session: AsyncSession, stand: _Stand, vraag: services.Dienstverlenervraag) -> bytes:
+    """The ids of the dienstverleners ``vraag`` finds today, in list order, 16 bytes each: kept in the
+    cache, so that the other pages of the same filters skip the search."""
     key = ("dienstverlener-ids", vraag)  # until midnight, as the pages (Entry.tot)
 
     async def compute() -> Entry:
         ids = await dienstverlener_ids(session, stand.vandaag, vraag)
-        packed = b"".join(i.bytes for i in ids)
-        return Entry(parts=(packed,), headers={}, vanaf=stand.now, tot=stand.tot)
+        return Entry(parts=(b"".join(i.bytes for i in ids),), headers={}, vanaf=stand.now, tot=stand.tot)
 
-    packed = (await stand.cache.fetch(stand.versie, key, stand.now, compute)).parts[0]
-    return [uuid.UUID(bytes=packed[i : i + 16]) for i in range(0, len(packed), 16)]
+    return (await stand.cache.fetch(stand.versie, key, stand.now, compute)).parts[0]
+
+
+def _slice(ids: bytes, paging: PageRequest) -> list[uuid.UUID]:
+    """The ids of this page out of :func:`_ids`."""
+    page = ids[paging.offset * _ID_BYTES : (paging.offset + paging.page_size) * _ID_BYTES]
+    return [uuid.UUID(bytes=page[i : i + _ID_BYTES]) for i in range(0, len(page), _ID_BYTES)]
 
 
 async def _page(
@@ -149,14 +156,11 @@ async def _page(
     errors: dict[str, list[str]] = {}
     try:
         ids = await _ids(session, stand, vraag)
+        rolnamen = await _rolnamen(session, cache)
         items = await dienstverleners_van(
-            session,
-            ids[paging.offset : paging.offset + paging.page_size],
-            vandaag,
-            base_url=base_url,
-            rolnamen=await _rolnamen(session, cache),
+            session, _slice(ids, paging), vandaag, base_url=base_url, rolnamen=rolnamen
         )
-        total = len(ids)
+        total = len(ids) // _ID_BYTES
     except ValidationFailed as exc:
         items, total, errors = [], 0, form_errors(exc)
     taken = await _taken(session, cache)
