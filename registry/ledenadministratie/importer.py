@@ -412,7 +412,9 @@ class _Lezer:
                 "Deze cel bevat tekens die geen UTF-8 zijn; sla het bestand op als 'CSV UTF-8'.",
             )
             return None
-        waarden = tuple(_cell(cell) if cell.startswith("'") else cell for cell in kies(cells))
+        waarden = kies(cells)
+        if "'" in "".join(waarden):  # rarely: only then is each cell looked at
+            waarden = tuple(map(_cell, waarden))
         return _regel(nummer, waarden, self.verslag, self.now)
 
 

@@ -91,6 +91,11 @@ _TELEFOON_TEKENS = re.compile(r"^\+?[0-9 ()\-]+$")
 # A URL scheme (``javascript:``, ``https:``), not a host followed by a port (``voorbeeld.nl:8080``).
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:(?![0-9]+(?:[/?#]|$))")
 _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+# An address that plainly passes every check of _website (http or https, host labels of letters,
+# digits and inner hyphens, a top-level domain of letters, a plain path): most websites, checked at once.
+_GEWOON_WEBADRES = re.compile(
+    r"https?://(?:(?!-)[A-Za-z0-9-]{1,63}(?<!-)\.)+[A-Za-z]{1,63}(?:/[A-Za-z0-9._~/-]*)?"
+)
 # Fields of a deelnemer that the audit trail records and the public change feed may show.
 PUBLIC_FIELDS = ("naam", "soort", "status", "identificaties", "regio", "website", "adres")
 
@@ -171,15 +176,17 @@ class NieuweDeelnemer:
 # --- checking input ---------------------------------------------------------------------------------
 
 
-def _naam(naam: str, problems: list[InvalidParam]) -> str:
+def _naam(naam: str, problems: list[InvalidParam]) -> tuple[str, str]:
+    """The name as stored, and folded for searching."""
     value = normalise_naam(naam)
+    folded = fold(value)
     if not value:
         problems.append(InvalidParam("naam", "Vul de naam van de organisatie in.", "required"))
-    elif len(value) > MAX_NAAM or not fold(value):
+    elif len(value) > MAX_NAAM or not folded:
         problems.append(
             InvalidParam("naam", f"Een naam heeft letters of cijfers en ten hoogste {MAX_NAAM} tekens.")
         )
-    return value
+    return value, folded
 
 
 def _soort(soort: str, problems: list[InvalidParam]) -> str:
@@ -280,6 +287,8 @@ def _website(website: str, problems: list[InvalidParam]) -> str | None:
         return None
     if "://" not in value and not _SCHEME.match(value):
         value = f"https://{value}"
+    if len(value) <= 500 and _GEWOON_WEBADRES.fullmatch(value):
+        return value
     scheme = value.partition(":")[0].lower() if _SCHEME.match(value) else ""
     if scheme not in {"http", "https"}:
         problems.append(
@@ -344,7 +353,7 @@ def _contactpersonen(invoer: list[ContactpersoonInvoer], problems: list[InvalidP
             problems.append(
                 InvalidParam(f"{prefix}.email", "Vul een geldig e-mailadres in, zoals naam@organisatie.nl.")
             )
-        digits = sum(teken.isdigit() for teken in telefoon)
+        digits = sum(map(str.isdigit, telefoon))
         if telefoon and (not _TELEFOON_TEKENS.match(telefoon) or not 10 <= digits <= 15):
             problems.append(
                 InvalidParam(
@@ -471,7 +480,7 @@ def check_nieuwe_deelnemer(data: DeelnemerCreate, now: datetime) -> NieuweDeelne
     deelnemer is for the caller to ask the register.
     """
     problems: list[InvalidParam] = []
-    naam = _naam(data.naam, problems)
+    naam, zoeknaam = _naam(data.naam, problems)
     soort = _soort(data.soort, problems)
     identificaties = _identificaties(data.identificaties, problems)
     adres = _adres(data.adres, problems)
@@ -482,7 +491,7 @@ def check_nieuwe_deelnemer(data: DeelnemerCreate, now: datetime) -> NieuweDeelne
     if problems:
         raise ValidationFailed(problems)
     return NieuweDeelnemer(
-        naam, soort, identificaties, adres, regio, website, contacts, aangemeld_op, fold(naam)
+        naam, soort, identificaties, adres, regio, website, contacts, aangemeld_op, zoeknaam
     )
 
 
@@ -576,7 +585,7 @@ async def update_deelnemer(
 ) -> Deelnemer:
     """Change a deelnemer's details; only the fields given change. A beëindigde deelnemer is final."""
     problems: list[InvalidParam] = []
-    naam = _naam(data.naam, problems) if isinstance(data.naam, str) else None
+    naam = _naam(data.naam, problems)[0] if isinstance(data.naam, str) else None
     soort = _soort(data.soort, problems) if isinstance(data.soort, str) else None
     identificaties = (
         _identificaties(data.identificaties, problems) if isinstance(data.identificaties, list) else None
