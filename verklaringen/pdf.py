@@ -1,7 +1,7 @@
 """PDF documents of record: the verklaring and the intakeformulier.
 
 Rendering goes through a small :class:`PdfRenderer` interface; :class:`WeasyPrintRenderer` is the
-real one (A4, PDF/A-3b, attachments as associated files). A document is rendered once, when it
+real one (A4, tagged PDF/A-3b, attachments as associated files). A document is rendered once, when it
 becomes a record, and stored with its SHA-256; afterwards the stored bytes are served unchanged.
 
 Templates live in ``templates/verklaringen/`` and are rendered by a Jinja environment of their own
@@ -51,7 +51,14 @@ class PdfRenderer(Protocol):
 
 
 class WeasyPrintRenderer:
-    """PDF/A-3b through WeasyPrint; attachments are embedded as associated files (relationship Data).
+    """Tagged PDF/A-3b through WeasyPrint; attachments are embedded as associated files (relationship
+    Data).
+
+    The PDF is tagged (``pdf_tags``): it carries a structure tree made from the HTML's headings,
+    paragraphs, lists and tables, and says so in its catalogue (``/MarkInfo``), so that assistive
+    technology reads it in order (WCAG 2.1, PDF/UA). Its PDF/A conformance stays level B: WeasyPrint
+    also offers ``pdf/a-3a``, but that level promises more of the structure (alternative texts,
+    every artefact marked) than is checked here.
 
     The print stylesheet (``pdf.css``) is parsed once, on the first document, together with one
     font configuration that every document of this renderer shares. Documents are rendered one at
@@ -59,6 +66,7 @@ class WeasyPrintRenderer:
     """
 
     pdf_variant = "pdf/a-3b"
+    pdf_tags = True
 
     def __init__(self, stylesheet: Path = PRINT_STYLESHEET) -> None:
         self._stylesheet_path = stylesheet
@@ -96,6 +104,7 @@ class WeasyPrintRenderer:
                 font_config=font_config,
                 attachments=attachments,
                 pdf_variant=self.pdf_variant,
+                pdf_tags=self.pdf_tags,
             )
         return pdf
 

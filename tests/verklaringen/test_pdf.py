@@ -71,6 +71,32 @@ async def test_the_verklaring_pdf_reads_as_the_verklaring(process: Process, tmp_
     assert extract_attestation(pdf) == await queries.verklaring_attestatie(process.db, verklaring.nummer)
 
 
+async def test_the_verklaring_pdf_is_tagged_pdf_a_3b_with_its_attachment(
+    process: Process, tmp_path: Path
+) -> None:
+    verklaring = await process.afgegeven()
+    pdf = (await queries.verklaring_document(process.db, verklaring.nummer)).inhoud
+
+    info = _poppler("pdfinfo", pdf, tmp_path)
+    structure = _poppler("pdfinfo", pdf, tmp_path, "-struct").split()
+    metadata = _poppler("pdfinfo", pdf, tmp_path, "-meta")
+
+    assert "Tagged:          yes" in info
+    assert "Document" in structure
+    assert "H1" in structure
+    assert {"Table", "TH", "L", "LI"} <= set(structure)
+    assert 'pdfaid:part="3"' in metadata
+    assert 'pdfaid:conformance="B"' in metadata
+    assert extract_attestation(pdf) == await queries.verklaring_attestatie(process.db, verklaring.nummer)
+
+
+async def test_the_intakeformulier_pdf_is_tagged(process: Process, tmp_path: Path) -> None:
+    await process.intake_afgerond()
+    document = (await process.db.scalars(select(Document).where(Document.soort == "intakeformulier"))).one()
+
+    assert "Tagged:          yes" in _poppler("pdfinfo", document.inhoud, tmp_path)
+
+
 async def test_every_font_of_the_verklaring_is_embedded(process: Process, tmp_path: Path) -> None:
     if shutil.which("pdffonts") is None:
         pytest.skip("pdffonts is not installed")
