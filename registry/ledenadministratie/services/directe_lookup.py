@@ -2,15 +2,17 @@
 peildatum, and the facts behind a rolcheck.
 
 A deelnemer takes four statements (the deelnemer with its status then; its rolvervullingen; its
-ondersteuningsrelaties; the identificaties of everyone named), a rolcheck three, whatever the size
-of the register. The answers are the same as :mod:`.lookup` builds through the ORM, field for field.
-Role names come from :class:`Catalogusstand`, read once per register version.
+ondersteuningsrelaties; the identificaties of everyone named), a page of search results five (the
+count and the page's deelnemers, then the same three for all of them at once), a rolcheck three,
+whatever the size of the register. The answers are the same as :mod:`.lookup` builds through the
+ORM, field for field. Role names come from :class:`Catalogusstand`, read once per register version.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,30 +27,36 @@ from registry.ledenadministratie.naam import fold
 from registry.ledenadministratie.peildatum import Peildatum
 from registry.templating import format_datum
 
+_KOLOMMEN = (
+    "d.id, d.naam, d.soort, d.regio, d.website, d.adres_straat, d.adres_huisnummer, "
+    "d.adres_postcode, d.adres_plaats, s.status, s.geldig_van"
+)
 _DEELNEMER = (
-    "SELECT d.id, d.naam, d.soort, d.regio, d.website, d.adres_straat, d.adres_huisnummer, "
-    "d.adres_postcode, d.adres_plaats, s.status, s.geldig_van "
-    "FROM {bron} LEFT OUTER JOIN deelnemer_statusperiode s ON s.deelnemer_id = d.id "
+    "SELECT {kolommen} FROM {bron} LEFT OUTER JOIN deelnemer_statusperiode s ON s.deelnemer_id = d.id "
     "AND s.geldig_van <= ? AND (s.geldig_tot IS NULL OR s.geldig_tot > ?) WHERE {waar}"
 )
-_OP_ID = _DEELNEMER.format(bron="deelnemer d", waar="d.id = ?")
+_OP_ID = _DEELNEMER.format(kolommen=_KOLOMMEN, bron="deelnemer d", waar="d.id = ?")
 _OP_IDENTIFICATIE = _DEELNEMER.format(
+    kolommen=_KOLOMMEN,
     bron="deelnemer_identificatie i JOIN deelnemer d ON d.id = i.deelnemer_id",
     waar="i.soort = ? AND i.waarde = ?",
 )
+# {ids}: a placeholder per deelnemer of the answer
 _ROLVERVULLINGEN = (
-    "SELECT id, rol_code, geldig_van, geldig_tot, status, basis_soort, basis_referentie, release, created_at "
-    "FROM rolvervulling WHERE deelnemer_id = ? "
+    "SELECT id, rol_code, geldig_van, geldig_tot, status, basis_soort, basis_referentie, release, "
+    "created_at, deelnemer_id FROM rolvervulling WHERE deelnemer_id IN ({ids}) "
     "AND geldig_van <= ? AND (geldig_tot IS NULL OR geldig_tot > ?) ORDER BY rol_code, geldig_van"
 )
 _RELATIES = (
     "SELECT r.id, r.dienstverlener_id, r.deelnemer_id, r.taken, r.geldig_van, r.geldig_tot, r.status, "
     "dv.naam, dn.naam FROM ondersteuningsrelatie r "
     "JOIN deelnemer dv ON dv.id = r.dienstverlener_id JOIN deelnemer dn ON dn.id = r.deelnemer_id "
-    "WHERE (r.dienstverlener_id = ? OR r.deelnemer_id = ?) "
+    "WHERE (r.dienstverlener_id IN ({ids}) OR r.deelnemer_id IN ({ids})) "
     "AND r.geldig_van <= ? AND (r.geldig_tot IS NULL OR r.geldig_tot > ?) ORDER BY r.geldig_van, r.id"
 )
-_IDENTIFICATIES = "SELECT deelnemer_id, soort, waarde FROM deelnemer_identificatie WHERE deelnemer_id IN ({})"
+_IDENTIFICATIES = (
+    "SELECT deelnemer_id, soort, waarde FROM deelnemer_identificatie WHERE deelnemer_id IN ({ids})"
+)
 _ROL_VAN = (
     "SELECT id, geldig_van, geldig_tot, basis_soort, basis_referentie, release "
     "FROM rolvervulling WHERE deelnemer_id = ? AND rol_code = ? ORDER BY geldig_van"
@@ -102,13 +110,15 @@ async def _deelnemer_rij(snap: Snapshot, verwijzing: Verwijzing, peildatum: Peil
     return rows[0] if rows else None
 
 
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
 async def _identificaties(
     snap: Snapshot, ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[schemas.Identificatie]]:
     found: dict[uuid.UUID, list[schemas.Identificatie]] = defaultdict(list)
-    rows = await snap.rows(
-        _IDENTIFICATIES.format(", ".join("?" * len(ids))), *(snap.uuid_param(i) for i in ids)
-    )
+    rows = await snap.rows(_IDENTIFICATIES.format(ids=_marks(len(ids))), *(snap.uuid_param(i) for i in ids))
     for deelnemer_id, soort, waarde in rows:
         found[snap.uuid(deelnemer_id)].append(
             schemas.Identificatie(soort=soort, waarde=waarde, tekst=f"{soort}:{waarde}")
@@ -128,27 +138,40 @@ async def deelnemer(
     row = await _deelnemer_rij(snap, verwijzing, peildatum)
     if row is None:
         raise verwijzing.niet_gevonden()
-    (raw_id, naam, soort, regio, website, straat, huisnummer, postcode, plaats, status, _since) = row
-    if status is None:
-        raise NotFound(f"{naam} stond op {format_datum(peildatum.datum)} nog niet in het register.")
-    deelnemer_id = snap.uuid(raw_id)
-    key, datum = snap.uuid_param(deelnemer_id), snap.date_param(peildatum.datum)
-    rollen = [
-        schemas.Rolvervulling(
-            id=snap.uuid(r[0]),
-            rol_code=r[1],
-            rol_naam=catalogus.namen.get(r[1]),
-            geldig_van=snap.date(r[2]),
-            geldig_tot=_date_or_none(snap, r[3]),
-            status=r[4],
-            basis=schemas.Basis(soort=r[5], referentie=r[6]),
-            release=r[7],
-            geregistreerd_op=snap.moment(r[8]),
+    if row[9] is None:  # no status on the peildatum
+        raise NotFound(f"{row[1]} stond op {format_datum(peildatum.datum)} nog niet in het register.")
+    [found] = await deelnemers(snap, [row], peildatum, catalogus)
+    return found
+
+
+async def deelnemers(
+    snap: Snapshot, rows: Sequence[Sequence[Any]], peildatum: Peildatum, catalogus: Catalogusstand
+) -> list[schemas.Deelnemer]:
+    """The public answers for deelnemer ``rows`` (their :data:`_KOLOMMEN`, each with its status on the
+    peildatum), in their order: their roles, ondersteuningsrelaties and everyone's identificaties in
+    three statements, whatever the number of rows."""
+    if not rows:
+        return []
+    ids = [snap.uuid(row[0]) for row in rows]
+    keys = [snap.uuid_param(i) for i in ids]
+    marks, datum = _marks(len(ids)), snap.date_param(peildatum.datum)
+    rollen: dict[uuid.UUID, list[schemas.Rolvervulling]] = defaultdict(list)
+    for r in await snap.rows(_ROLVERVULLINGEN.format(ids=marks), *keys, datum, datum):
+        rollen[snap.uuid(r[9])].append(
+            schemas.Rolvervulling(
+                id=snap.uuid(r[0]),
+                rol_code=r[1],
+                rol_naam=catalogus.namen.get(r[1]),
+                geldig_van=snap.date(r[2]),
+                geldig_tot=_date_or_none(snap, r[3]),
+                status=r[4],
+                basis=schemas.Basis(soort=r[5], referentie=r[6]),
+                release=r[7],
+                geregistreerd_op=snap.moment(r[8]),
+            )
         )
-        for r in await snap.rows(_ROLVERVULLINGEN, key, datum, datum)
-    ]
-    relaties = await snap.rows(_RELATIES, key, key, datum, datum)
-    namen: dict[uuid.UUID, str] = {deelnemer_id: naam}
+    relaties = await snap.rows(_RELATIES.format(ids=marks), *keys, *keys, datum, datum)
+    namen: dict[uuid.UUID, str] = {i: row[1] for i, row in zip(ids, rows, strict=True)}
     parsed = []
     for r in relaties:
         dienstverlener_id, relatie_deelnemer_id = snap.uuid(r[1]), snap.uuid(r[2])
@@ -159,22 +182,36 @@ async def deelnemer(
     def partij(partij_id: uuid.UUID) -> schemas.Partij:
         return schemas.Partij(id=partij_id, naam=namen[partij_id], identificaties=identificaties[partij_id])
 
-    ondersteuningen = [
-        (
-            dienstverlener_id,
-            relatie_deelnemer_id,
-            schemas.Ondersteuning(
-                id=snap.uuid(r[0]),
-                dienstverlener=partij(dienstverlener_id),
-                deelnemer=partij(relatie_deelnemer_id),
-                taken=list(snap.json(r[3])),
-                geldig_van=snap.date(r[4]),
-                geldig_tot=_date_or_none(snap, r[5]),
-                status=r[6],
-            ),
+    ondersteund_door: dict[uuid.UUID, list[schemas.Ondersteuning]] = defaultdict(list)
+    ondersteunt: dict[uuid.UUID, list[schemas.Ondersteuning]] = defaultdict(list)
+    for r, dienstverlener_id, relatie_deelnemer_id in parsed:
+        ondersteuning = schemas.Ondersteuning(
+            id=snap.uuid(r[0]),
+            dienstverlener=partij(dienstverlener_id),
+            deelnemer=partij(relatie_deelnemer_id),
+            taken=list(snap.json(r[3])),
+            geldig_van=snap.date(r[4]),
+            geldig_tot=_date_or_none(snap, r[5]),
+            status=r[6],
         )
-        for r, dienstverlener_id, relatie_deelnemer_id in parsed
+        ondersteund_door[relatie_deelnemer_id].append(ondersteuning)
+        ondersteunt[dienstverlener_id].append(ondersteuning)
+    return [
+        _antwoord(row, deelnemer_id, peildatum, identificaties, rollen, ondersteund_door, ondersteunt)
+        for deelnemer_id, row in zip(ids, rows, strict=True)
     ]
+
+
+def _antwoord(
+    row: Sequence[Any],
+    deelnemer_id: uuid.UUID,
+    peildatum: Peildatum,
+    identificaties: dict[uuid.UUID, list[schemas.Identificatie]],
+    rollen: dict[uuid.UUID, list[schemas.Rolvervulling]],
+    ondersteund_door: dict[uuid.UUID, list[schemas.Ondersteuning]],
+    ondersteunt: dict[uuid.UUID, list[schemas.Ondersteuning]],
+) -> schemas.Deelnemer:
+    (_id, naam, soort, regio, website, straat, huisnummer, postcode, plaats, status, _since) = row
     return schemas.Deelnemer(
         id=deelnemer_id,
         naam=naam,
@@ -188,9 +225,9 @@ async def deelnemer(
         ),
         regio=regio,
         website=website,
-        rollen=rollen,
-        ondersteund_door=[o for _dv, dn, o in ondersteuningen if dn == deelnemer_id],
-        ondersteunt=[o for dv, _dn, o in ondersteuningen if dv == deelnemer_id],
+        rollen=rollen[deelnemer_id],
+        ondersteund_door=ondersteund_door[deelnemer_id],
+        ondersteunt=ondersteunt[deelnemer_id],
         peildatum=peildatum.getoond,
     )
 
@@ -257,15 +294,14 @@ async def gezocht(
     if not total or paging.offset >= total:
         return [], int(total)
     rows = await snap.rows(
-        f"SELECT d.id {bron} ORDER BY d.zoeknaam, d.id LIMIT ? OFFSET ?",
+        f"SELECT {_KOLOMMEN} {bron} ORDER BY d.zoeknaam, d.id LIMIT ? OFFSET ?",
         moment,
         moment,
         *params,
         paging.page_size,
         paging.offset,
     )
-    items = [await deelnemer(snap, Verwijzing(id=snap.uuid(row[0])), peildatum, catalogus) for row in rows]
-    return items, int(total)
+    return await deelnemers(snap, rows, peildatum, catalogus), int(total)
 
 
 # --- the rolcheck ----------------------------------------------------------------------------------------
