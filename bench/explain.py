@@ -10,8 +10,8 @@ the plan of each (``EXPLAIN QUERY PLAN`` on SQLite, ``EXPLAIN`` on PostgreSQL, a
 whole register table (SQLite ``SCAN deelnemer…``, PostgreSQL ``Seq Scan on deelnemer…``) fails
 loudly: the command prints the statement and its plan and exits with status 1. Small tables (the
 catalogue, accounts, keys, the audit head) may be scanned, and so may a register table that holds
-fewer than ``SMALL_TABLE_ROWS`` rows on PostgreSQL (the planner reads a few pages rather than an
-index there, and takes the index once the table grows).
+fewer than ``SMALL_TABLE_ROWS`` rows (the planner reads a few pages rather than an index there, and
+takes the index once the table grows: the verklaringen of a generated register are a few dozen).
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def _table_of(name: str) -> str:
     return re.sub(r"_\d+$", "", name)
 
 
-# PostgreSQL rightly reads a table of a few pages whole rather than through an index; such a scan
+# A planner rightly reads a table of a few pages whole rather than through an index; such a scan
 # does not grow with the register until the table does, and then the planner takes the index.
 SMALL_TABLE_ROWS = 1000
 
@@ -165,17 +165,27 @@ def register_is_sqlite(reader: Any) -> bool:
     return isinstance(reader, SqliteReader)
 
 
+def _sqlite_rows(connection: Any, table: str) -> int:
+    """The rows of ``table``, counted up to :data:`SMALL_TABLE_ROWS`."""
+    sql = f'SELECT count(*) FROM (SELECT 1 FROM "{table}" LIMIT ?)'
+    count: int = connection.execute(sql, (SMALL_TABLE_ROWS,)).fetchone()[0]
+    return count
+
+
 def _explain_sqlite(register: Register, statements: list[Statement]) -> None:
     import sqlite3
 
     connection = sqlite3.connect(register.sqlite_path)
     try:
+        small = frozenset(
+            table for table in REGISTER_TABLES if _sqlite_rows(connection, table) < SMALL_TABLE_ROWS
+        )
         for statement in statements:
             rows = connection.execute(
                 f"EXPLAIN QUERY PLAN {statement.sql}", tuple(statement.parameters or ())
             ).fetchall()
             statement.plan = [str(row[-1]) for row in rows]
-            statement.scans = _scans(statement.plan, _SQLITE_SCAN)
+            statement.scans = _scans(statement.plan, _SQLITE_SCAN, small)
     finally:
         connection.close()
 
