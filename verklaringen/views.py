@@ -676,14 +676,23 @@ async def beheer_verklaring(
         base_url=settings.base_url,
         include_voorbereiding=True,
     )
+    mag_beheren = me.can(Permission.VERKLARINGEN_BEHEREN)
+    # Only the actions the service will take now are offered (levenscyclus.waarom_niet).
+    belemmeringen = await levenscyclus.belemmeringen(db_session, detail.verklaring) if mag_beheren else {}
+    vernieuwen = belemmeringen.get("vernieuwen")
     return _page(
         request,
         "beheer_verklaring.html",
         {
             "detail": detail,
             "mag_ondertekenen": me.can(Permission.VERKLARINGEN_ONDERTEKENEN_STELSEL),
-            "mag_beheren": me.can(Permission.VERKLARINGEN_BEHEREN),
-            "mogelijk": {actie: waarom_niet(detail.verklaring, actie) is None for actie in ACTIES},
+            "mag_beheren": mag_beheren,
+            "mogelijk": {
+                actie: actie in belemmeringen and belemmeringen[actie] is None
+                for actie in levenscyclus.ACTIES
+            },
+            # Renewing is expected of a verklaring in force: the page says why it is not offered.
+            "vernieuwing_loopt": vernieuwen if vernieuwen and vernieuwen.lopende_aanmelding else None,
         },
     )
 
@@ -726,7 +735,6 @@ async def afgeven(
     )
 
 
-ACTIES = ("schorsen", "herstellen", "intrekken", "vernieuwen")
 _ACTIONS = {
     "intrekken": (
         "intrekken",
@@ -749,24 +757,9 @@ _ACTIONS = {
 }
 
 
-def waarom_niet(verklaring: schemas.Verklaring, actie: str) -> str | None:
-    """Why ``actie`` (intrekken, schorsen, herstellen, vernieuwen) cannot be taken on this verklaring
-    now, or ``None`` when it can: the rules of :mod:`verklaringen.services.levenscyclus`, so that a
-    page only offers what the service will do."""
-    nummer = verklaring.nummer
-    if verklaring.fase != "afgegeven":
-        return (
-            f"Verklaring {nummer} is nog niet afgegeven; dat kan pas als beide partijen hebben ondertekend."
-        )
-    if verklaring.ingetrokken_op is not None:
-        return f"Verklaring {nummer} is ingetrokken; dat is definitief. Er kan niets meer mee worden gedaan."
-    if actie == "schorsen" and verklaring.geschorst_op is not None:
-        return (
-            f"Verklaring {nummer} is al geschorst. U kunt de schorsing opheffen of de verklaring intrekken."
-        )
-    if actie == "herstellen" and verklaring.geschorst_op is None:
-        return f"Verklaring {nummer} is niet geschorst, dus er is geen schorsing om op te heffen."
-    return None
+def _waarom_niet(verklaring: schemas.Verklaring, actie: str) -> str | None:
+    belemmering = levenscyclus.waarom_niet(verklaring, actie)
+    return None if belemmering is None else belemmering.reden
 
 
 def _actie_page(
@@ -786,7 +779,7 @@ def _actie_page(
         "actie": actie,
         "titel": title.format(nummer=verklaring.nummer),
         "gevolgen": consequences,
-        "niet_mogelijk": niet_mogelijk or waarom_niet(verklaring, actie),
+        "niet_mogelijk": niet_mogelijk or _waarom_niet(verklaring, actie),
         "errors": errors or {},
     }
     return _page(request, "beheer_bevestigen.html", context, status_code=status_code)

@@ -1,18 +1,26 @@
 """The verklaring page only offers the actions possible for its status, and the confirmation page of
-an action that is not possible now says why and offers no button (also when confirmed anyway)."""
+an action that is not possible now says why and offers no button (also when confirmed anyway).
+Page and service follow one rule (levenscyclus.waarom_niet): what the page does not offer, the
+service refuses with the reason the page gives. Renewing is not offered while a renewal runs."""
 
 from __future__ import annotations
 
+import html
 import re
+from typing import Any
+from uuid import UUID
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from registry.audit.services import Actor
+from registry.errors import Conflict, DomainError, InvalidTransition
 from tests.accounts.factories import post_form
 from tests.conftest import LoginAs
-from tests.verklaringen.conftest import Process
-from verklaringen.services import levenscyclus
+from tests.verklaringen.conftest import Process, all_ja
+from verklaringen import schemas
+from verklaringen.services import aanmeldingen, besluiten, intakes, levenscyclus, queries
 
 Client = AsyncTestClient[Litestar]
 ACTIES = ("schorsen", "herstellen", "intrekken", "vernieuwen")
@@ -112,3 +120,108 @@ async def test_a_second_renewal_goes_back_to_the_verklaring_with_the_reason(
     assert second.status_code == 303
     assert second.headers["location"] == f"/beheer/verklaringen/{nummer}"
     assert "loopt al aanmelding" in (await client.get(second.headers["location"])).text
+
+
+async def _toegekend(process: Process, referentie: str) -> str:
+    """Carry an aanmelding on to its besluit: its verklaring is then prepared, not yet afgegeven."""
+    cm, beheerder, clock = process.people.casemanager, process.people.beheerder, process.clock
+    await aanmeldingen.wijs_toe(process.db, referentie, UUID(cm.id), actor=Actor.system("t"), clock=clock)
+    intake = await intakes.start_intake(process.db, referentie, principal=cm, clock=clock)
+    await intakes.bewaar_intake(process.db, intake.id, all_ja(intake), principal=cm, clock=clock)
+    await intakes.rond_intake_af(process.db, intake.id, principal=cm, clock=clock, renderer=process.renderer)
+    await besluiten.stel_voor(
+        process.db, referentie, schemas.VoorstelInvoer(voorstel="toekennen"), principal=cm, clock=clock
+    )
+    besluit = await besluiten.besluit(
+        process.db, referentie, schemas.BesluitInvoer(uitkomst="toekennen"), principal=beheerder, clock=clock
+    )
+    assert besluit.verklaring is not None
+    return besluit.verklaring
+
+
+@pytest.mark.parametrize("stap", ["ingediend", "toegekend"])
+async def test_renewing_is_not_offered_while_a_renewal_runs_and_the_page_says_why(
+    process: Process, client: Client, login_as: LoginAs, stap: str
+) -> None:
+    nummer = (await process.afgegeven()).nummer
+    vernieuwing = await levenscyclus.vernieuw(
+        process.db, nummer, principal=process.people.beheerder, clock=process.clock
+    )
+    if stap == "toegekend":
+        nieuw = await _toegekend(process, vernieuwing.referentie)
+        assert (await queries.find_verklaring(process.db, nieuw)).fase == "ter_ondertekening"
+    await login_as("stelselbeheerder")
+
+    detail = await client.get(f"/beheer/verklaringen/{nummer}")
+
+    assert detail.status_code == 200
+    assert _aangeboden(detail.text, nummer) == {"schorsen", "intrekken"}
+    assert not _heeft_bevestigknop(detail.text, nummer, "vernieuwen")
+    assert "Vernieuwen is nu niet mogelijk" in detail.text
+    assert f"Voor deze organisatie en rol loopt al aanmelding {vernieuwing.referentie}." in detail.text
+    assert f'href="/beheer/aanmeldingen/{vernieuwing.referentie}"' in detail.text
+
+
+async def test_a_verklaring_in_force_without_a_renewal_says_nothing_about_one(
+    process: Process, client: Client, login_as: LoginAs
+) -> None:
+    nummer = (await process.afgegeven()).nummer
+    await login_as("stelselbeheerder")
+
+    detail = await client.get(f"/beheer/verklaringen/{nummer}")
+
+    assert _heeft_bevestigknop(detail.text, nummer, "vernieuwen")
+    assert "Vernieuwen is nu niet mogelijk" not in detail.text
+
+
+async def _weigering(process: Process, nummer: str, actie: str) -> DomainError:
+    """What the service answers when ``actie`` is taken anyway."""
+    arguments: dict[str, Any] = {"principal": process.people.beheerder, "clock": process.clock}
+    if actie == "vernieuwen":
+        attempt = levenscyclus.vernieuw(process.db, nummer, **arguments)
+    else:
+        operation = {
+            "intrekken": levenscyclus.trek_in,
+            "schorsen": levenscyclus.schors,
+            "herstellen": levenscyclus.herstel,
+        }[actie]
+        attempt = operation(process.db, nummer, "Toch.", base_url=process.settings.base_url, **arguments)
+    with pytest.raises(DomainError) as refused:
+        await attempt
+    return refused.value
+
+
+@pytest.mark.parametrize("status", ["geldig", "geschorst", "ingetrokken", "vernieuwing_loopt"])
+async def test_the_service_refuses_what_the_page_does_not_offer_with_the_reason_the_page_gives(
+    process: Process, client: Client, login_as: LoginAs, status: str
+) -> None:
+    nummer = await _in_status(process, "geldig" if status == "vernieuwing_loopt" else status)
+    if status == "vernieuwing_loopt":
+        await levenscyclus.vernieuw(
+            process.db, nummer, principal=process.people.beheerder, clock=process.clock
+        )
+    await login_as("stelselbeheerder")
+    aangeboden = _aangeboden((await client.get(f"/beheer/verklaringen/{nummer}")).text, nummer)
+
+    for actie in set(ACTIES) - aangeboden:
+        belemmering = levenscyclus.waarom_niet(
+            await queries.find_verklaring(process.db, nummer),
+            actie,
+            lopende_aanmelding=await _lopend(process, nummer),
+        )
+        assert belemmering is not None, actie
+        refused = await _weigering(process, nummer, actie)
+        assert refused.detail == belemmering.reden
+        assert isinstance(refused, Conflict if belemmering.lopende_aanmelding else InvalidTransition)
+        shown = (
+            (await client.get(f"/beheer/verklaringen/{nummer}")).text
+            if actie == "vernieuwen"
+            else (await client.get(f"/beheer/verklaringen/{nummer}/acties/{actie}")).text
+        )
+        if status != "ingetrokken" or actie != "vernieuwen":
+            assert html.escape(belemmering.reden, quote=False) in shown
+
+
+async def _lopend(process: Process, nummer: str) -> str | None:
+    verklaring = await queries.find_verklaring(process.db, nummer)
+    return await levenscyclus.lopende_aanmelding(process.db, verklaring.deelnemer_id, verklaring.rol_code)

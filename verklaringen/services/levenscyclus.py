@@ -10,9 +10,20 @@
   answer as of any moment whether the verklaring held (:mod:`verklaringen.services.verklaringcheck`).
 - Vernieuwen opens a new aanmelding (soort ``vernieuwing``) for the same organisation and role; it
   goes through intake against the release then in force, besluit and afgifte like a first one.
+  While an aanmelding for that organisation and role is open (up to and including the afgifte of
+  its verklaring) there is nothing to renew.
+
+Which action may be taken on a verklaring as it is now is told in one place, :func:`waarom_niet`:
+the operations below refuse with its reason, and the pages offer only what it allows
+(:func:`belemmeringen`), saying why when an action is expected but not possible.
 """
 
 from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +37,7 @@ from verklaringen import schemas
 from verklaringen.models import OPEN_AANMELDINGSTATUSSEN, Aanmelding, Schorsing, Verklaring
 from verklaringen.services.nummering import aanmelding_referentie, jaar_van, next_aanmelding_volgnummer
 from verklaringen.services.queries import (
+    AFGEGEVEN,
     find_issued_verklaring,
     get_aanmelding,
     today_of,
@@ -46,9 +58,99 @@ def _reden(reden: str) -> str:
     return text
 
 
-def _not_withdrawn(verklaring: Verklaring) -> None:
+ACTIES = ("schorsen", "herstellen", "intrekken", "vernieuwen")
+
+
+class Verklaringstand(Protocol):
+    """What the rules read of a verklaring: the stored row and its schema both have it."""
+
+    @property
+    def nummer(self) -> str: ...
+    @property
+    def fase(self) -> str: ...
+    @property
+    def ingetrokken_op(self) -> datetime | None: ...
+    @property
+    def geschorst_op(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Belemmering:
+    """Why an action cannot be taken on a verklaring now. ``lopende_aanmelding`` is the referentie
+    of the aanmelding under way when that is what stands in the way (a renewal while one runs)."""
+
+    reden: str
+    lopende_aanmelding: str | None = None
+
+
+def waarom_niet(
+    verklaring: Verklaringstand, actie: str, *, lopende_aanmelding: str | None = None
+) -> Belemmering | None:
+    """Why ``actie`` (intrekken, schorsen, herstellen, vernieuwen) cannot be taken on ``verklaring``
+    now, or ``None`` when it can. ``lopende_aanmelding`` is the open aanmelding for the same
+    organisation and role, if any (:func:`lopende_aanmelding`); only vernieuwen minds it."""
+    if actie not in ACTIES:
+        raise ValueError(f"Unknown action {actie!r}")
+    nummer = verklaring.nummer
+    if verklaring.fase != AFGEGEVEN:
+        return Belemmering(
+            f"Verklaring {nummer} is nog niet afgegeven; dat kan pas als beide partijen hebben ondertekend."
+        )
     if verklaring.ingetrokken_op is not None:
-        raise InvalidTransition(f"Verklaring {verklaring.nummer} is ingetrokken; dat is definitief.")
+        return Belemmering(
+            f"Verklaring {nummer} is ingetrokken; dat is definitief. Er kan niets meer mee worden gedaan."
+        )
+    if actie == "schorsen" and verklaring.geschorst_op is not None:
+        return Belemmering(
+            f"Verklaring {nummer} is al geschorst. U kunt de schorsing opheffen of de verklaring intrekken."
+        )
+    if actie == "herstellen" and verklaring.geschorst_op is None:
+        return Belemmering(
+            f"Verklaring {nummer} is niet geschorst, dus er is geen schorsing om op te heffen."
+        )
+    if actie == "vernieuwen" and lopende_aanmelding is not None:
+        return Belemmering(
+            f"Voor deze organisatie en rol loopt al aanmelding {lopende_aanmelding}.",
+            lopende_aanmelding=lopende_aanmelding,
+        )
+    return None
+
+
+def _toegestaan(verklaring: Verklaring, actie: str, *, lopende_aanmelding: str | None = None) -> None:
+    """Refuse ``actie`` with the reason :func:`waarom_niet` gives: a clash with an aanmelding under
+    way is a :class:`Conflict`, the verklaring's own state an :class:`InvalidTransition`."""
+    belemmering = waarom_niet(verklaring, actie, lopende_aanmelding=lopende_aanmelding)
+    if belemmering is None:
+        return
+    if belemmering.lopende_aanmelding is not None:
+        raise Conflict(belemmering.reden)
+    raise InvalidTransition(belemmering.reden)
+
+
+async def lopende_aanmelding(session: AsyncSession, deelnemer_id: uuid.UUID, rol_code: str) -> str | None:
+    """The referentie of the open aanmelding (a first one or a renewal, from ingediend until its
+    verklaring is afgegeven) of this organisation for this role, if there is one."""
+    referentie: str | None = await session.scalar(
+        select(Aanmelding.referentie)
+        .where(
+            Aanmelding.deelnemer_id == deelnemer_id,
+            Aanmelding.rol_code == rol_code,
+            Aanmelding.status.in_(OPEN_AANMELDINGSTATUSSEN),
+        )
+        .order_by(Aanmelding.ingediend_op, Aanmelding.referentie)
+        .limit(1)
+    )
+    return referentie
+
+
+async def belemmeringen(
+    session: AsyncSession, verklaring: schemas.Verklaring
+) -> dict[str, Belemmering | None]:
+    """For each of :data:`ACTIES`, why it cannot be taken on ``verklaring`` now (``None``: it can)."""
+    lopend = None
+    if verklaring.fase == AFGEGEVEN and verklaring.ingetrokken_op is None:
+        lopend = await lopende_aanmelding(session, verklaring.deelnemer.id, verklaring.rol.code)
+    return {actie: waarom_niet(verklaring, actie, lopende_aanmelding=lopend) for actie in ACTIES}
 
 
 async def trek_in(
@@ -58,7 +160,7 @@ async def trek_in(
     text = _reden(reden)
     async with audited_write(session, actor_of(principal), clock) as tx:
         verklaring = await find_issued_verklaring(session, nummer)
-        _not_withdrawn(verklaring)
+        _toegestaan(verklaring, "intrekken")
         verklaring.ingetrokken_op = tx.now
         verklaring.intrekking_reden = text
         ended = await end_rolvervullingen_for_verklaring(
@@ -84,9 +186,7 @@ async def schors(
     text = _reden(reden)
     async with audited_write(session, actor_of(principal), clock) as tx:
         verklaring = await find_issued_verklaring(session, nummer)
-        _not_withdrawn(verklaring)
-        if verklaring.geschorst_op is not None:
-            raise InvalidTransition(f"Verklaring {verklaring.nummer} is al geschorst.")
+        _toegestaan(verklaring, "schorsen")
         verklaring.geschorst_op = tx.now
         verklaring.schorsing_reden = text
         session.add(Schorsing(verklaring_id=verklaring.id, van=tx.now, reden=text))
@@ -106,9 +206,7 @@ async def herstel(
     text = _reden(reden)
     async with audited_write(session, actor_of(principal), clock) as tx:
         verklaring = await find_issued_verklaring(session, nummer)
-        _not_withdrawn(verklaring)
-        if verklaring.geschorst_op is None:
-            raise InvalidTransition(f"Verklaring {verklaring.nummer} is niet geschorst.")
+        _toegestaan(verklaring, "herstellen")
         before = verklaring.geschorst_op
         schorsing = await session.scalar(
             select(Schorsing).where(Schorsing.verklaring_id == verklaring.id, Schorsing.tot.is_(None))
@@ -139,18 +237,10 @@ async def vernieuw(
     """Open the renewal of a verklaring: a new aanmelding for the same organisation and role."""
     async with audited_write(session, actor_of(principal), clock) as tx:
         verklaring = await find_issued_verklaring(session, nummer)
-        _not_withdrawn(verklaring)
+        lopend = await lopende_aanmelding(session, verklaring.deelnemer_id, verklaring.rol_code)
+        _toegestaan(verklaring, "vernieuwen", lopende_aanmelding=lopend)
         origineel = await session.get(Aanmelding, verklaring.aanmelding_id)
         assert origineel is not None
-        lopend = await session.scalar(
-            select(Aanmelding.referentie).where(
-                Aanmelding.deelnemer_id == verklaring.deelnemer_id,
-                Aanmelding.rol_code == verklaring.rol_code,
-                Aanmelding.status.in_(OPEN_AANMELDINGSTATUSSEN),
-            )
-        )
-        if lopend is not None:
-            raise Conflict(f"Voor deze organisatie en rol loopt al aanmelding {lopend}.")
         jaar = jaar_van(tx.now)
         volgnummer = await next_aanmelding_volgnummer(session, jaar)
         aanmelding = Aanmelding(
