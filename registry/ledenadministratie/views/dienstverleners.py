@@ -110,17 +110,21 @@ async def _regios(session: AsyncSession, cache: ReadCache, vandaag: Peildatum) -
 
 @dataclass(frozen=True, slots=True)
 class _Stand:
-    """What a kept page is computed for: this worker's cache at register version ``versie``, the
-    moment ``now`` (after the version was read) and the moment it holds until, ``tot``."""
+    """What a kept page is computed for: this worker's cache at register version ``versie``, and the
+    moment ``now`` (read after the version)."""
 
     cache: ReadCache
     versie: Registerversie
     now: datetime
-    tot: datetime
 
     @property
     def vandaag(self) -> Peildatum:
-        return Peildatum.at(self.now)
+        return _today(self.now)[0]
+
+    @property
+    def tot(self) -> datetime:
+        """Until when a page computed now holds."""
+        return _today(self.now)[1]
 
 
 _ID_BYTES = 16
@@ -219,7 +223,7 @@ async def dienstverleners_page(
     state = request.app.state
     versie = await direct_reader(state).versie()
     now = clock.now()  # after the version, as for the API answers (see registry.ledenadministratie.antwoord)
-    stand = _Stand(read_cache(state).at(versie), versie, now, _today(now)[1])
+    stand = _Stand(read_cache(state).at(versie), versie, now)
 
     async def template() -> PageTemplate:
         async with state.db_sessionmaker() as session:
