@@ -243,6 +243,8 @@ def _cell(tekst: str) -> str:
 
 def _not_utf8(cells: list[str]) -> int | None:
     """The index of the first cell holding bytes that were not UTF-8 (read as surrogates)."""
+    if "".join(cells).isascii():  # the common case, answered without looking at each cell
+        return None
     for index, cell in enumerate(cells):
         if not cell.isascii():
             try:
@@ -379,7 +381,7 @@ class _Lezer:
         try:
             for cells in reader:
                 nummer += 1
-                if not any(cell.strip() for cell in cells):
+                if not "".join(cells).strip():  # an empty regel
                     continue
                 self.verslag.regels += 1
                 if (regel := self._cells(nummer, cells, kolommen, separator, kies)) is not None:
