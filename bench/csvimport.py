@@ -2,7 +2,7 @@
 
 The file is written from a generated register's own rows, so it holds valid, unique identificaties;
 it is imported into a fresh, migrated database with the catalogue loaded, by the ``stelsel``
-command in a child process, whose peak RSS comes from ``wait4``'s resource usage.
+command in a child process, whose peak RSS is its own high-water mark (``VmHWM``, read while it runs).
 """
 
 from __future__ import annotations
