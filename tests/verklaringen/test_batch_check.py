@@ -22,8 +22,7 @@ from registry.ledenadministratie.verklaringcheck import (
 from tests.conftest import MovableClock
 from tests.verklaringen.conftest import Process
 from verklaringen.models import Schorsing, Verklaring
-from verklaringen.providers import verklaringen_check
-from verklaringen.services.verklaringcheck import verklaring_check
+from verklaringen.services.verklaringcheck import verklaring_check, verklaringen_check
 
 ROL = "dienstverlener"
 

@@ -9,61 +9,152 @@ geschorst (the current suspension from ``geschorst_op``, or a past :class:`Schor
 ``[van, tot)`` containing it). So a question as of a peildatum before an intrekking or schorsing
 is answered as the verklaring stood then, and a suspension that has been lifted still counts for
 the moments it lasted.
+
+Questions are answered a list at a time (:func:`verklaringen_check`; a page of dienstverleners names
+dozens of verklaringen) in two statements: the verklaringen by nummer, and the lifted schorsingen of
+those that are otherwise valid. :func:`verklaring_check` is the same for one question;
+:mod:`verklaringen.routes` registers it, and this module pairs the list form with it
+(:func:`~registry.ledenadministratie.verklaringcheck.register_batch_check`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.ledenadministratie.verklaringcheck import Verklaringoordeel, Verklaringvraag
+from registry.ledenadministratie.verklaringcheck import (
+    Verklaringoordeel,
+    Verklaringvraag,
+    register_batch_check,
+)
 from verklaringen.models import Schorsing, Verklaring
+
+
+async def verklaring_check(session: AsyncSession, vraag: Verklaringvraag) -> Verklaringoordeel:
+    """The answer to one question."""
+    [oordeel] = await verklaringen_check(session, [vraag])
+    return oordeel
+
+
+_IN_CHUNK = 500
+"""Values per ``IN (…)``: far below the parameter limits of SQLite and PostgreSQL."""
+
+
+class _Stand(NamedTuple):
+    """The columns of a verklaring that decide whether it vouches for a rolvervulling."""
+
+    id: uuid.UUID
+    nummer: str
+    fase: str
+    deelnemer_id: uuid.UUID
+    rol_code: str
+    rol_naam: str
+    geldig_van: date
+    geldig_tot: date
+    geschorst_op: datetime | None
+    ingetrokken_op: datetime | None
+
+
+class _Periode(NamedTuple):
+    van: datetime
+    tot: datetime
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start : start + _IN_CHUNK]
+
+
+def _nummer(vraag: Verklaringvraag) -> str:
+    return vraag.referentie.strip().upper()
 
 
 def _tijdstip(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-async def verklaring_check(session: AsyncSession, vraag: Verklaringvraag) -> Verklaringoordeel:
-    verklaring = await session.scalar(
-        select(Verklaring).where(Verklaring.nummer == vraag.referentie.strip().upper())
-    )
-    if verklaring is None or verklaring.fase != "afgegeven":
+async def _standen(session: AsyncSession, nummers: Sequence[str]) -> dict[str, _Stand]:
+    columns = [getattr(Verklaring, name) for name in _Stand._fields]
+    standen: dict[str, _Stand] = {}
+    for chunk in _chunks(nummers):
+        for row in await session.execute(select(*columns).where(Verklaring.nummer.in_(chunk))):
+            stand = _Stand(*row)
+            standen[stand.nummer] = stand
+    return standen
+
+
+async def _opgeheven(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[_Periode]]:
+    """The lifted schorsingen of these verklaringen, each verklaring's by ``van``."""
+    perioden: dict[uuid.UUID, list[_Periode]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        statement = (
+            select(Schorsing.verklaring_id, Schorsing.van, Schorsing.tot)
+            .where(Schorsing.verklaring_id.in_(chunk), Schorsing.tot.is_not(None))
+            .order_by(Schorsing.verklaring_id, Schorsing.van)
+        )
+        for verklaring_id, van, tot in await session.execute(statement):
+            perioden[verklaring_id].append(_Periode(van, tot))
+    return perioden
+
+
+def _vooroordeel(vraag: Verklaringvraag, stand: _Stand | None) -> Verklaringoordeel | None:
+    """The answer from the verklaring itself, or ``None`` when its lifted schorsingen decide."""
+    if stand is None or stand.fase != "afgegeven":
         return Verklaringoordeel.nee(f"Er is geen afgegeven verklaring {vraag.referentie}.")
-    nummer = verklaring.nummer
-    if verklaring.deelnemer_id != vraag.deelnemer_id:
+    nummer = stand.nummer
+    if stand.deelnemer_id != vraag.deelnemer_id:
         return Verklaringoordeel.nee(f"Verklaring {nummer} is van een andere deelnemer.")
-    if verklaring.rol_code != vraag.rol_code:
-        return Verklaringoordeel.nee(f"Verklaring {nummer} is voor de rol {verklaring.rol_naam}.")
-    if verklaring.ingetrokken_op is not None and verklaring.ingetrokken_op <= vraag.op:
+    if stand.rol_code != vraag.rol_code:
+        return Verklaringoordeel.nee(f"Verklaring {nummer} is voor de rol {stand.rol_naam}.")
+    if stand.ingetrokken_op is not None and stand.ingetrokken_op <= vraag.op:
         return Verklaringoordeel.nee(
-            f"Verklaring {nummer} is ingetrokken sinds {_tijdstip(verklaring.ingetrokken_op)}."
+            f"Verklaring {nummer} is ingetrokken sinds {_tijdstip(stand.ingetrokken_op)}."
         )
-    if verklaring.geschorst_op is not None and verklaring.geschorst_op <= vraag.op:
+    if stand.geschorst_op is not None and stand.geschorst_op <= vraag.op:
         return Verklaringoordeel.nee(
-            f"Verklaring {nummer} is geschorst sinds {_tijdstip(verklaring.geschorst_op)}."
+            f"Verklaring {nummer} is geschorst sinds {_tijdstip(stand.geschorst_op)}."
         )
-    # a suspension that has been lifted: the open period, if any, is the current one above
-    hersteld = await session.scalar(
-        select(Schorsing)
-        .where(
-            Schorsing.verklaring_id == verklaring.id,
-            Schorsing.tot.is_not(None),
-            Schorsing.van <= vraag.op,
-            Schorsing.tot > vraag.op,
-        )
-        .order_by(Schorsing.van)
-        .limit(1)
-    )
-    if hersteld is not None and hersteld.tot is not None:
+    return None
+
+
+def _eindoordeel(vraag: Verklaringvraag, stand: _Stand, opgeheven: Sequence[_Periode]) -> Verklaringoordeel:
+    """The answer for a verklaring neither ingetrokken nor geschorst at ``vraag.op``: a lifted
+    schorsing that contained that moment, else its period of validity."""
+    nummer = stand.nummer
+    for periode in opgeheven:  # by van: the first that contains the moment, as the check names it
+        if periode.van <= vraag.op < periode.tot:
+            van, tot = _tijdstip(periode.van), _tijdstip(periode.tot)
+            return Verklaringoordeel.nee(f"Verklaring {nummer} was geschorst van {van} tot {tot}.")
+    if not stand.geldig_van <= vraag.geldig_van < stand.geldig_tot:
         return Verklaringoordeel.nee(
-            f"Verklaring {nummer} was geschorst van {_tijdstip(hersteld.van)} tot {_tijdstip(hersteld.tot)}."
-        )
-    if not verklaring.geldig_van <= vraag.geldig_van < verklaring.geldig_tot:
-        return Verklaringoordeel.nee(
-            f"Verklaring {nummer} geldt van {verklaring.geldig_van.isoformat()} "
-            f"tot {verklaring.geldig_tot.isoformat()}; {vraag.geldig_van.isoformat()} valt daarbuiten."
+            f"Verklaring {nummer} geldt van {stand.geldig_van.isoformat()} "
+            f"tot {stand.geldig_tot.isoformat()}; {vraag.geldig_van.isoformat()} valt daarbuiten."
         )
     return Verklaringoordeel.ja()
+
+
+async def verklaringen_check(
+    session: AsyncSession, vragen: Sequence[Verklaringvraag]
+) -> list[Verklaringoordeel]:
+    """The answers to ``vragen``, in order, in two statements (see the module docstring)."""
+    standen = await _standen(session, sorted({_nummer(vraag) for vraag in vragen}))
+    voor = [_vooroordeel(vraag, standen.get(_nummer(vraag))) for vraag in vragen]
+    open_ids = sorted(
+        {standen[_nummer(v)].id for v, oordeel in zip(vragen, voor, strict=True) if oordeel is None}
+    )
+    opgeheven = await _opgeheven(session, open_ids) if open_ids else {}
+    return [
+        oordeel
+        if oordeel is not None
+        else _eindoordeel(vraag, stand := standen[_nummer(vraag)], opgeheven.get(stand.id, []))
+        for vraag, oordeel in zip(vragen, voor, strict=True)
+    ]
+
+
+register_batch_check(verklaring_check, verklaringen_check)
