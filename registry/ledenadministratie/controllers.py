@@ -237,8 +237,9 @@ class LookupController(Controller):
         vraag = services.Dienstverlenervraag(zoek=zoek, rol=rol, taak=taak, regio=regio)
 
         async def compute(bron: Bron, moment: peil.Peildatum) -> Response[Page[schemas.Dienstverlener]]:
+            rolnamen = (await bron.catalogus()).namen
             items, total = await services.list_dienstverleners(
-                await bron.session(), moment, paging, vraag, base_url=settings.base_url
+                await bron.session(), moment, paging, vraag, base_url=settings.base_url, rolnamen=rolnamen
             )
             return paginated(request, items, total, paging)
 
