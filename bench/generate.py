@@ -564,6 +564,7 @@ class RegisterBuilder:
         self._cumulative = [sum(weights[: index + 1]) for index in range(len(weights))]
         self._zoekvorm: dict[str, str] = {}
         self.dienstverleners: list[bytes] = []
+        self.deelnemer_ids: list[bytes] = []  # all of them: whom dienstverleners may support
         self._verklaring_seq = 0
         self.rows: dict[str, list[Row]] = {}
         self.events: list[Event] = []
@@ -610,7 +611,9 @@ class RegisterBuilder:
             for index in indexes:
                 self.deelnemer(index)
         else:
-            population = self.samples.deelnemer_ids
+            # the whole register, not the sample the load runs ask about: drawn from those 20,000,
+            # each would be supported by ~50 dienstverleners at 1M and its answer grow with the register
+            population = self.deelnemer_ids
             choice = self.rng.choice
             for dienstverlener in self.dienstverleners:
                 supported = {choice(population) for _ in range(SUPPORTED_PER_DIENSTVERLENER)}
@@ -638,6 +641,7 @@ class RegisterBuilder:
         ).capitalize()
         naam = f"{prefixes[int(random_() * len(prefixes))]} {fantasy} {plaats}"
         deelnemer_id = self._uuid()
+        self.deelnemer_ids.append(deelnemer_id)
         aangemeld = self._day(*self._aangemeld)
         moment = self._moment(aangemeld)
         stamp = calendar.moment(moment)
