@@ -121,7 +121,21 @@ class Process:
         )
 
     async def toegewezen(self, kvk: str = "90000001") -> str:
-        referentie = (await self.aangemeld(kvk)).referentie
+        return await self.wijs_toe((await self.aangemeld(kvk)).referentie)
+
+    async def intake_afgerond(self, kvk: str = "90000001") -> str:
+        return await self.rond_intake_af(await self.toegewezen(kvk))
+
+    async def toegekend(self, kvk: str = "90000001") -> str:
+        """The verklaring number, prepared and awaiting signatures."""
+        return await self.ken_toe(await self.intake_afgerond(kvk))
+
+    async def tot_toegekend(self, referentie: str) -> str:
+        """Carry an aanmelding that was just submitted on to its besluit: the number of its
+        verklaring, prepared and awaiting signatures."""
+        return await self.ken_toe(await self.rond_intake_af(await self.wijs_toe(referentie)))
+
+    async def wijs_toe(self, referentie: str) -> str:
         await aanmeldingen.wijs_toe(
             self.db,
             referentie,
@@ -131,8 +145,7 @@ class Process:
         )
         return referentie
 
-    async def intake_afgerond(self, kvk: str = "90000001") -> str:
-        referentie = await self.toegewezen(kvk)
+    async def rond_intake_af(self, referentie: str) -> str:
         cm = self.people.casemanager
         intake = await intakes.start_intake(self.db, referentie, principal=cm, clock=self.clock)
         await intakes.bewaar_intake(self.db, intake.id, all_ja(intake), principal=cm, clock=self.clock)
@@ -141,9 +154,7 @@ class Process:
         )
         return referentie
 
-    async def toegekend(self, kvk: str = "90000001") -> str:
-        """The verklaring number, prepared and awaiting signatures."""
-        referentie = await self.intake_afgerond(kvk)
+    async def ken_toe(self, referentie: str) -> str:
         await besluiten.stel_voor(
             self.db,
             referentie,

@@ -8,19 +8,16 @@ from __future__ import annotations
 import html
 import re
 from typing import Any
-from uuid import UUID
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from registry.audit.services import Actor
 from registry.errors import Conflict, DomainError, InvalidTransition
 from tests.accounts.factories import post_form
 from tests.conftest import LoginAs
-from tests.verklaringen.conftest import Process, all_ja
-from verklaringen import schemas
-from verklaringen.services import aanmeldingen, besluiten, intakes, levenscyclus, queries
+from tests.verklaringen.conftest import Process
+from verklaringen.services import levenscyclus, queries
 
 Client = AsyncTestClient[Litestar]
 ACTIES = ("schorsen", "herstellen", "intrekken", "vernieuwen")
@@ -122,23 +119,6 @@ async def test_a_second_renewal_goes_back_to_the_verklaring_with_the_reason(
     assert "loopt al aanmelding" in (await client.get(second.headers["location"])).text
 
 
-async def _toegekend(process: Process, referentie: str) -> str:
-    """Carry an aanmelding on to its besluit: its verklaring is then prepared, not yet afgegeven."""
-    cm, beheerder, clock = process.people.casemanager, process.people.beheerder, process.clock
-    await aanmeldingen.wijs_toe(process.db, referentie, UUID(cm.id), actor=Actor.system("t"), clock=clock)
-    intake = await intakes.start_intake(process.db, referentie, principal=cm, clock=clock)
-    await intakes.bewaar_intake(process.db, intake.id, all_ja(intake), principal=cm, clock=clock)
-    await intakes.rond_intake_af(process.db, intake.id, principal=cm, clock=clock, renderer=process.renderer)
-    await besluiten.stel_voor(
-        process.db, referentie, schemas.VoorstelInvoer(voorstel="toekennen"), principal=cm, clock=clock
-    )
-    besluit = await besluiten.besluit(
-        process.db, referentie, schemas.BesluitInvoer(uitkomst="toekennen"), principal=beheerder, clock=clock
-    )
-    assert besluit.verklaring is not None
-    return besluit.verklaring
-
-
 @pytest.mark.parametrize("stap", ["ingediend", "toegekend"])
 async def test_renewing_is_not_offered_while_a_renewal_runs_and_the_page_says_why(
     process: Process, client: Client, login_as: LoginAs, stap: str
@@ -148,7 +128,7 @@ async def test_renewing_is_not_offered_while_a_renewal_runs_and_the_page_says_wh
         process.db, nummer, principal=process.people.beheerder, clock=process.clock
     )
     if stap == "toegekend":
-        nieuw = await _toegekend(process, vernieuwing.referentie)
+        nieuw = await process.tot_toegekend(vernieuwing.referentie)
         assert (await queries.find_verklaring(process.db, nieuw)).fase == "ter_ondertekening"
     await login_as("stelselbeheerder")
 

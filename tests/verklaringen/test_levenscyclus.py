@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from uuid import UUID
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
-from registry.audit.services import Actor
 from registry.errors import Conflict, InvalidTransition
 from registry.ledenadministratie.models import Rolvervulling
 from registry.signing import KeyRing
 from tests.conftest import MovableClock
-from tests.verklaringen.conftest import Process, all_ja
-from verklaringen import schemas
-from verklaringen.services import aanmeldingen, afgifte, besluiten, intakes, levenscyclus, queries
+from tests.verklaringen.conftest import Process
+from verklaringen.services import afgifte, levenscyclus, queries
 from verklaringen.services.queries import find_verklaring
 from verklaringen.services.statuslijsten import statuslijst_uri
 from verklaringen.statuslist import STATUS_INVALID, STATUS_SUSPENDED, STATUS_VALID, read_status_list_token
@@ -107,7 +104,7 @@ async def test_a_verklaring_expires_at_its_end_date(
 
 async def test_a_renewal_is_a_new_intake_and_starts_when_the_old_verklaring_ends(process: Process) -> None:
     oud = await process.afgegeven()
-    cm, beheerder, clock = process.people.casemanager, process.people.beheerder, process.clock
+    beheerder, clock = process.people.beheerder, process.clock
 
     vernieuwing = await levenscyclus.vernieuw(process.db, oud.nummer, principal=beheerder, clock=clock)
 
@@ -118,19 +115,7 @@ async def test_a_renewal_is_a_new_intake_and_starts_when_the_old_verklaring_ends
     )
     with pytest.raises(Conflict):
         await levenscyclus.vernieuw(process.db, oud.nummer, principal=beheerder, clock=clock)
-    referentie = vernieuwing.referentie
-    await aanmeldingen.wijs_toe(process.db, referentie, UUID(cm.id), actor=Actor.system("t"), clock=clock)
-    intake = await intakes.start_intake(process.db, referentie, principal=cm, clock=clock)
-    await intakes.bewaar_intake(process.db, intake.id, all_ja(intake), principal=cm, clock=clock)
-    await intakes.rond_intake_af(process.db, intake.id, principal=cm, clock=clock, renderer=process.renderer)
-    await besluiten.stel_voor(
-        process.db, referentie, schemas.VoorstelInvoer(voorstel="toekennen"), principal=cm, clock=clock
-    )
-    besluit = await besluiten.besluit(
-        process.db, referentie, schemas.BesluitInvoer(uitkomst="toekennen"), principal=beheerder, clock=clock
-    )
-    assert besluit.verklaring is not None
-    nieuw = await find_verklaring(process.db, besluit.verklaring)
+    nieuw = await find_verklaring(process.db, await process.tot_toegekend(vernieuwing.referentie))
     assert nieuw.vernieuwt == oud.nummer
     assert nieuw.geldig_van == oud.geldig_tot
     await afgifte.onderteken_als_deelnemer(
