@@ -3,11 +3,13 @@ database says it is now, and the signed ``statuslist+jwt`` served from it.
 
 One list (number :data:`STATUSLIJST`) of :data:`STATUSLIJST_GROOTTE` entries of two bits: ``0``
 valid, ``1`` invalid (ingetrokken, final), ``2`` suspended (geschorst, reversible). An index is
-handed out at random when a verklaring is issued, inside the issuing write transaction (the audit
-chain lock serialises issuers; the unique constraint on ``(statuslijst, statuslijst_index)`` backs
-it). The list is rebuilt from the verklaring rows on every request, so revoking or suspending a
-verklaring shows in the list at once; only the signature is reused while the content is unchanged
-(:class:`StatusListTokens`), which gives a stable ``ETag``.
+chosen at random when a verklaring is issued, before the issuing write transaction (it is in the
+attestation, which is signed and rendered into the PDF before the lock is taken); inside that
+transaction :func:`index_vrij` confirms it is still free (the audit chain lock serialises issuers;
+the unique constraint on ``(statuslijst, statuslijst_index)`` backs it). The list is rebuilt from
+the verklaring rows on every request, so revoking or suspending a verklaring shows in the list at
+once; only the signature is reused while the content is unchanged (:class:`StatusListTokens`),
+which gives a stable ``ETag``.
 """
 
 from __future__ import annotations
@@ -74,7 +76,8 @@ async def current_status_list(session: AsyncSession, nummer: int = STATUSLIJST) 
 
 
 async def allocate_index(session: AsyncSession, nummer: int = STATUSLIJST, rng: Random | None = None) -> int:
-    """A random free index of list ``nummer``; call inside the issuing write transaction."""
+    """A random index of list ``nummer`` free as the session reads it now; an issuer that chose it
+    outside its write transaction confirms it with :func:`index_vrij` inside."""
     used = await session.scalars(
         select(Verklaring.statuslijst_index).where(
             Verklaring.statuslijst == nummer, Verklaring.statuslijst_index.is_not(None)
@@ -86,6 +89,14 @@ async def allocate_index(session: AsyncSession, nummer: int = STATUSLIJST, rng: 
         allocated=[index for index in used if index is not None],
     )
     return status_list.allocate(rng)
+
+
+async def index_vrij(session: AsyncSession, nummer: int, index: int) -> bool:
+    """Whether no verklaring holds ``index`` of list ``nummer`` (final only under the chain lock)."""
+    holder = await session.scalar(
+        select(Verklaring.id).where(Verklaring.statuslijst == nummer, Verklaring.statuslijst_index == index)
+    )
+    return holder is None
 
 
 @dataclass(frozen=True, slots=True)
