@@ -5,6 +5,7 @@
 - :mod:`.ondersteuning` — ondersteuningsrelaties between dienstverleners and deelnemers
 - :mod:`.lookup` — reading everything as of a peildatum, the rolcheck
 - :mod:`.dienstverleners` — the published list of dienstverleners
+- :mod:`.houders` — who holds a role on a peildatum as the rolcheck judges it, for lists and filters
 - :mod:`.historie` — a deelnemer's roles over time and its audit trail
 - :mod:`.regios` — the regio values the filters offer
 - :mod:`.wijzigingen` — the public change feed

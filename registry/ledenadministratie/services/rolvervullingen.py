@@ -279,14 +279,17 @@ class Rolstand:
     and the timeline).
 
     ``code`` is one of ``actief``, ``gepland``, ``loopt-af`` (ended early, still running until its
-    end date), ``beeindigd`` (ended early, over), ``afgelopen`` (its period ran out) and
-    ``vervallen`` (ended before it began: it never took effect). ``badge`` is the status badge to
-    show and ``label`` its text; ``vervallen`` is true for the last state, whose period is no real one.
+    end date), ``beeindigd`` (ended early, over), ``afgelopen`` (its period ran out),
+    ``vervallen`` (ended before it began: it never took effect) and ``niet-toegekend`` (running, but
+    the verklaring it rests on does not hold today, so the rolcheck answers no; ``toelichting`` says
+    why, in the rolcheck's words). ``badge`` is the status badge to show and ``label`` its text;
+    ``vervallen`` is true for the state whose period is no real one.
     """
 
     code: str
     badge: str
     label: str
+    toelichting: str | None = None
 
     @property
     def vervallen(self) -> bool:
@@ -297,8 +300,18 @@ class Rolstand:
         return self.code in {"beeindigd", "afgelopen", "vervallen"}
 
 
-def rolstand(rolvervulling: schemas.Rolvervulling | Rolvervulling, vandaag: date) -> Rolstand:
-    """The :class:`Rolstand` of ``rolvervulling`` on ``vandaag``."""
+def rolstand(
+    rolvervulling: schemas.Rolvervulling | Rolvervulling, vandaag: date, verklaringbezwaar: str | None = None
+) -> Rolstand:
+    """The :class:`Rolstand` of ``rolvervulling`` on ``vandaag``; ``verklaringbezwaar`` is why the
+    verklaring it rests on does not hold today (:func:`.houders.rolbezwaren`), if it does not."""
+    stand = _periodestand(rolvervulling, vandaag)
+    if verklaringbezwaar is not None and stand.code in {"actief", "loopt-af"}:
+        return Rolstand("niet-toegekend", "niet-toegekend", "Niet toegekend", verklaringbezwaar)
+    return stand
+
+
+def _periodestand(rolvervulling: schemas.Rolvervulling | Rolvervulling, vandaag: date) -> Rolstand:
     van, tot = rolvervulling.geldig_van, rolvervulling.geldig_tot
     beeindigd = rolvervulling.status == Vervullingstatus.BEEINDIGD
     if tot is not None and tot <= van:

@@ -33,6 +33,7 @@ from registry.ledenadministratie.peildatum import Peildatum
 from registry.ledenadministratie.schemas import Rolvervulling
 from registry.ledenadministratie.services.dienstverleners import dienstverlener_keuzes
 from registry.ledenadministratie.services.historie import audit_van
+from registry.ledenadministratie.services.houders import rolbezwaren
 from registry.ledenadministratie.services.ondersteuning import ondersteuningsrelaties_van
 from registry.ledenadministratie.services.queries import get_deelnemer_by_id
 from registry.ledenadministratie.services.regios import regio_keuzes
@@ -158,6 +159,7 @@ async def detail_page(
     principal = principal_of(request)
     current = DeelnemerStatus(deelnemer.status)
     rolvervullingen = await services.all_rolvervullingen(db_session, deelnemer_id)
+    bezwaren = await rolbezwaren(db_session, deelnemer, rolvervullingen, vandaag)
     may_audit = principal is not None and principal.can(Permission.AUDIT_LEZEN)
     audit, audit_total = await audit_van(db_session, deelnemer_id, AUDIT_ON_PAGE) if may_audit else ([], 0)
     context: dict[str, Any] = {
@@ -165,7 +167,7 @@ async def detail_page(
         "soort_label": DeelnemerSoort(deelnemer.soort).label,
         "rolvervullingen": rolvervullingen,
         "tijdlijn": sorted(rolvervullingen, key=lambda r: (r.geldig_van, r.rol_code)),
-        "standen": {r.id: rolstand(r, vandaag.datum) for r in rolvervullingen},
+        "standen": {r.id: rolstand(r, vandaag.datum, bezwaren.get(r.id)) for r in rolvervullingen},
         "vandaag": vandaag.datum,
         "may_manage": principal is not None and principal.can(Permission.DEELNEMERS_BEHEREN),
         "transitions": [(s.value, s.label) for s in DeelnemerStatus if s in STATUS_TRANSITIONS[current]],

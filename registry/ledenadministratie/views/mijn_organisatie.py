@@ -24,6 +24,7 @@ from registry.ledenadministratie.models import DeelnemerSoort, DeelnemerStatus
 from registry.ledenadministratie.peildatum import Peildatum
 from registry.ledenadministratie.services.deelnemers import update_eigen_contactgegevens
 from registry.ledenadministratie.services.dienstverleners import verklaringen_van
+from registry.ledenadministratie.services.houders import rolbezwaren
 from registry.ledenadministratie.services.ondersteuning import ondersteuningsrelaties_van
 from registry.ledenadministratie.services.queries import get_deelnemer_by_id
 from registry.ledenadministratie.services.rolvervullingen import rolstand
@@ -67,6 +68,7 @@ async def _page(
     deelnemer = await services.get_deelnemer(db_session, str(deelnemer_id), vandaag, volledig=True)
     ondersteund_door, ondersteunt = await ondersteuningsrelaties_van(db_session, deelnemer_id)
     rolvervullingen = await services.all_rolvervullingen(db_session, deelnemer_id)
+    bezwaren = await rolbezwaren(db_session, deelnemer, rolvervullingen, vandaag)
     principal = current_principal(request)
     if form is None:
         form = ContactgegevensForm.of(await get_deelnemer_by_id(db_session, deelnemer_id))
@@ -77,7 +79,7 @@ async def _page(
             "deelnemer": deelnemer,
             "soort_label": DeelnemerSoort(deelnemer.soort).label,
             "rolvervullingen": rolvervullingen,
-            "standen": {r.id: rolstand(r, vandaag.datum) for r in rolvervullingen},
+            "standen": {r.id: rolstand(r, vandaag.datum, bezwaren.get(r.id)) for r in rolvervullingen},
             "verklaringen": await verklaringen_van(db_session, deelnemer_id, vandaag, base_url=base_url),
             "ondersteund_door": ondersteund_door,
             "ondersteunt": ondersteunt,
