@@ -17,7 +17,8 @@ has been lifted did not hold during it). Without a registered check, a rolvervul
 A list that judges many verklaringen at once (a page of dienstverleners) asks
 :func:`check_verklaringen`, which puts all questions to the :class:`VerklaringBatchCheck` the domain
 registered for its check (:func:`register_batch_check`) in a few statements, or else asks the check
-one question at a time.
+one question at a time. A batch check reads through a :class:`~registry.directread.Snapshot`, so a
+lookup can ask it on the snapshot it reads everything else from (:func:`registered_batch_check`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.directread import Snapshot, session_snapshot
 
 if TYPE_CHECKING:
     from registry.ledenadministratie.models import Deelnemer
@@ -92,10 +95,10 @@ class VerklaringCheck(Protocol):
 class VerklaringBatchCheck(Protocol):
     """Answers many questions at once, each exactly as the :class:`VerklaringCheck` it is registered
     for would (same ``geldig`` and ``reden``), in order, in a number of statements that does not grow
-    with the number of questions."""
+    with the number of questions, read from ``snap``."""
 
     async def __call__(
-        self, session: AsyncSession, vragen: Sequence[Verklaringvraag]
+        self, snap: Snapshot, vragen: Sequence[Verklaringvraag]
     ) -> list[Verklaringoordeel]: ...
 
 
@@ -119,6 +122,13 @@ def register_batch_check(check: VerklaringCheck, batch: VerklaringBatchCheck) ->
     _batches[id(check)] = (check, batch)
 
 
+def registered_batch_check() -> VerklaringBatchCheck | None:
+    """The batch form of the registered check, if its domain registered one."""
+    check = _registered
+    registered = _batches.get(id(check)) if check is not None else None
+    return registered[1] if registered is not None and registered[0] is check else None
+
+
 async def check_verklaringen(
     session: AsyncSession, vragen: Sequence[Verklaringvraag]
 ) -> list[Verklaringoordeel] | None:
@@ -128,9 +138,10 @@ async def check_verklaringen(
         return None
     if not vragen:
         return []
-    registered = _batches.get(id(check))
-    if registered is not None and registered[0] is check:
-        return await registered[1](session, vragen)
+    batch = registered_batch_check()
+    if batch is not None:
+        await session.flush()  # the batch reads with plain SQL, which does not flush by itself
+        return await batch(session_snapshot(session), vragen)
     return [await check(session, vraag) for vraag in vragen]
 
 

@@ -13,6 +13,10 @@ from typing import Any
 from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.directread import session_snapshot
+from registry.ledenadministratie.catalogus import catalogusstand
+from registry.ledenadministratie.peildatum import Peildatum
+from registry.ledenadministratie.services import lookup
 from registry.ledenadministratie.verklaringcheck import (
     Verklaringoordeel,
     Verklaringvraag,
@@ -102,7 +106,7 @@ async def test_the_batch_answers_every_question_as_the_check_does(
 
     expected = [await verklaring_check(db, v) for v in vragen]
     with statements(db) as seen:
-        answers = await verklaringen_check(db, vragen)
+        answers = await verklaringen_check(session_snapshot(db), vragen)
     assert answers == expected
     assert len(seen) == 2, "the verklaringen, then the lifted schorsingen"
     assert {answer.reden for answer in answers if not answer.geldig} >= {
@@ -132,3 +136,30 @@ async def test_check_verklaringen_asks_the_registered_batch_or_else_each_questio
         ]
     with verklaring_check_installed(None):
         assert await check_verklaringen(db, [vraag]) is None
+
+
+async def test_the_rolcheck_judges_the_verklaring_on_its_own_snapshot_without_a_session(
+    process: Process, db: AsyncSession, clock: MovableClock
+) -> None:
+    verklaring = await _verklaring(process, "90000001")
+    catalogus = await catalogusstand(db)
+
+    async def no_session() -> AsyncSession:
+        raise AssertionError("the rolcheck asked for a session")
+
+    async def rolcheck() -> Any:
+        return await lookup.rolcheck(
+            session_snapshot(db),
+            "kvk:90000001",
+            ROL,
+            Peildatum.at(clock.moment),
+            catalogus=catalogus,
+            session=no_session,
+        )
+
+    with verklaring_check_installed(verklaring_check):
+        assert (await rolcheck()).vervuld is True
+        await _zet(db, verklaring, geschorst_op=clock.moment - timedelta(hours=1), schorsing_reden="c")
+        geschorst = await rolcheck()
+    assert (geschorst.vervuld, geschorst.reden_code) == (False, "verklaring-niet-geldig")
+    assert f"Verklaring {verklaring.nummer} is geschorst sinds" in (geschorst.reden or "")

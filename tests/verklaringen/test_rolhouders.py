@@ -115,10 +115,6 @@ async def _rolcheck(client: AsyncTestClient[Litestar], kvk: str) -> dict[str, An
     return answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the rol filter of lookup.search_deelnemers still asks houder_van, not geldige_houder_van",
-)
 async def test_the_rol_filter_leaves_out_a_holder_while_its_verklaring_is_geschorst(
     process: Process, clock: MovableClock, client: AsyncTestClient[Litestar], twee: tuple[str, str]
 ) -> None:

@@ -12,8 +12,11 @@ the moments it lasted.
 
 Questions are answered a list at a time (:func:`verklaringen_check`; a page of dienstverleners names
 dozens of verklaringen) in two statements: the verklaringen by nummer, and the lifted schorsingen of
-those that are otherwise valid. :func:`verklaring_check` is the same for one question;
-:mod:`verklaringen.routes` registers it, and this module pairs the list form with it
+those that are otherwise valid. The statements are plain SQL on a
+:class:`~registry.directread.Snapshot`, so a lookup asks them on its own read snapshot and a write
+transaction on its session (:func:`~registry.directread.session_snapshot`).
+:func:`verklaring_check` is the same for one question in a session; :mod:`verklaringen.routes`
+registers it, and this module pairs the list form with it
 (:func:`~registry.ledenadministratie.verklaringcheck.register_batch_check`).
 """
 
@@ -25,20 +28,22 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.directread import Snapshot, session_snapshot
 from registry.ledenadministratie.verklaringcheck import (
     Verklaringoordeel,
     Verklaringvraag,
     register_batch_check,
 )
-from verklaringen.models import Schorsing, Verklaring
 
 
 async def verklaring_check(session: AsyncSession, vraag: Verklaringvraag) -> Verklaringoordeel:
-    """The answer to one question."""
-    [oordeel] = await verklaringen_check(session, [vraag])
+    """The answer to one question, in ``session``'s transaction."""
+    # plain SQL does not flush the session by itself: a verklaring added earlier in this
+    # transaction must be in the database before it is asked about
+    await session.flush()
+    [oordeel] = await verklaringen_check(session_snapshot(session), [vraag])
     return oordeel
 
 
@@ -79,27 +84,52 @@ def _tijdstip(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-async def _standen(session: AsyncSession, nummers: Sequence[str]) -> dict[str, _Stand]:
-    columns = [getattr(Verklaring, name) for name in _Stand._fields]
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
+# the columns of _Stand, in its order
+_STANDEN = (
+    "SELECT id, nummer, fase, deelnemer_id, rol_code, rol_naam, geldig_van, geldig_tot, geschorst_op, "
+    "ingetrokken_op FROM verklaring WHERE nummer IN ({marks})"
+)
+_OPGEHEVEN = (
+    "SELECT verklaring_id, van, tot FROM verklaring_schorsing "
+    "WHERE verklaring_id IN ({marks}) AND tot IS NOT NULL ORDER BY verklaring_id, van"
+)
+
+
+def _optional_moment(snap: Snapshot, value: Any) -> datetime | None:
+    return None if value is None else snap.moment(value)
+
+
+async def _standen(snap: Snapshot, nummers: Sequence[str]) -> dict[str, _Stand]:
     standen: dict[str, _Stand] = {}
     for chunk in _chunks(nummers):
-        for row in await session.execute(select(*columns).where(Verklaring.nummer.in_(chunk))):
-            stand = _Stand(*row)
-            standen[stand.nummer] = stand
+        for row in await snap.rows(_STANDEN.format(marks=_marks(len(chunk))), *chunk):
+            (id_, nummer, fase, deelnemer_id, rol_code, rol_naam, van, tot, geschorst, ingetrokken) = row
+            standen[nummer] = _Stand(
+                snap.uuid(id_),
+                nummer,
+                fase,
+                snap.uuid(deelnemer_id),
+                rol_code,
+                rol_naam,
+                snap.date(van),
+                snap.date(tot),
+                _optional_moment(snap, geschorst),
+                _optional_moment(snap, ingetrokken),
+            )
     return standen
 
 
-async def _opgeheven(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[_Periode]]:
+async def _opgeheven(snap: Snapshot, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[_Periode]]:
     """The lifted schorsingen of these verklaringen, each verklaring's by ``van``."""
     perioden: dict[uuid.UUID, list[_Periode]] = defaultdict(list)
     for chunk in _chunks(ids):
-        statement = (
-            select(Schorsing.verklaring_id, Schorsing.van, Schorsing.tot)
-            .where(Schorsing.verklaring_id.in_(chunk), Schorsing.tot.is_not(None))
-            .order_by(Schorsing.verklaring_id, Schorsing.van)
-        )
-        for verklaring_id, van, tot in await session.execute(statement):
-            perioden[verklaring_id].append(_Periode(van, tot))
+        statement = _OPGEHEVEN.format(marks=_marks(len(chunk)))
+        for verklaring_id, van, tot in await snap.rows(statement, *(snap.uuid_param(i) for i in chunk)):
+            perioden[snap.uuid(verklaring_id)].append(_Periode(snap.moment(van), snap.moment(tot)))
     return perioden
 
 
@@ -139,16 +169,14 @@ def _eindoordeel(vraag: Verklaringvraag, stand: _Stand, opgeheven: Sequence[_Per
     return Verklaringoordeel.ja()
 
 
-async def verklaringen_check(
-    session: AsyncSession, vragen: Sequence[Verklaringvraag]
-) -> list[Verklaringoordeel]:
+async def verklaringen_check(snap: Snapshot, vragen: Sequence[Verklaringvraag]) -> list[Verklaringoordeel]:
     """The answers to ``vragen``, in order, in two statements (see the module docstring)."""
-    standen = await _standen(session, sorted({_nummer(vraag) for vraag in vragen}))
+    standen = await _standen(snap, sorted({_nummer(vraag) for vraag in vragen}))
     voor = [_vooroordeel(vraag, standen.get(_nummer(vraag))) for vraag in vragen]
     open_ids = sorted(
         {standen[_nummer(v)].id for v, oordeel in zip(vragen, voor, strict=True) if oordeel is None}
     )
-    opgeheven = await _opgeheven(session, open_ids) if open_ids else {}
+    opgeheven = await _opgeheven(snap, open_ids) if open_ids else {}
     return [
         oordeel
         if oordeel is not None

@@ -114,16 +114,24 @@ def _marks(count: int) -> str:
     return ", ".join("?" * count)
 
 
-async def _identificaties(
-    snap: Snapshot, ids: list[uuid.UUID]
-) -> dict[uuid.UUID, list[schemas.Identificatie]]:
-    found: dict[uuid.UUID, list[schemas.Identificatie]] = defaultdict(list)
-    rows = await snap.rows(_IDENTIFICATIES.format(ids=_marks(len(ids))), *(snap.uuid_param(i) for i in ids))
-    for deelnemer_id, soort, waarde in rows:
-        found[snap.uuid(deelnemer_id)].append(
-            schemas.Identificatie(soort=soort, waarde=waarde, tekst=f"{soort}:{waarde}")
-        )
+async def _identificaties(snap: Snapshot, keys: Sequence[Any]) -> dict[Any, list[schemas.Identificatie]]:
+    """The identificaties of the deelnemers with these keys (as the driver gives and takes them)."""
+    found: dict[Any, list[schemas.Identificatie]] = defaultdict(list)
+    for key, soort, waarde in await snap.rows(_IDENTIFICATIES.format(ids=_marks(len(keys))), *keys):
+        found[key].append(schemas.Identificatie(soort=soort, waarde=waarde, tekst=f"{soort}:{waarde}"))
     return found
+
+
+class _Ids(dict[Any, uuid.UUID]):
+    """Each key of a deelnemer as the driver gives it (16 bytes on SQLite), converted to a UUID once."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        super().__init__()
+        self.snap = snap
+
+    def __missing__(self, key: Any) -> uuid.UUID:
+        converted = self[key] = self.snap.uuid(key)
+        return converted
 
 
 def _date_or_none(snap: Snapshot, value: Any) -> date | None:
@@ -152,12 +160,13 @@ async def deelnemers(
     three statements, whatever the number of rows."""
     if not rows:
         return []
-    ids = [snap.uuid(row[0]) for row in rows]
-    keys = [snap.uuid_param(i) for i in ids]
-    marks, datum = _marks(len(ids)), snap.date_param(peildatum.datum)
-    rollen: dict[uuid.UUID, list[schemas.Rolvervulling]] = defaultdict(list)
+    # deelnemers are keyed as the driver gives them, and converted to a UUID only for the answer
+    ids = _Ids(snap)
+    keys = [row[0] for row in rows]
+    marks, datum = _marks(len(keys)), snap.date_param(peildatum.datum)
+    rollen: dict[Any, list[schemas.Rolvervulling]] = defaultdict(list)
     for r in await snap.rows(_ROLVERVULLINGEN.format(ids=marks), *keys, datum, datum):
-        rollen[snap.uuid(r[9])].append(
+        rollen[r[9]].append(
             schemas.Rolvervulling(
                 id=snap.uuid(r[0]),
                 rol_code=r[1],
@@ -171,34 +180,39 @@ async def deelnemers(
             )
         )
     relaties = await snap.rows(_RELATIES.format(ids=marks), *keys, *keys, datum, datum)
-    namen: dict[uuid.UUID, str] = {i: row[1] for i, row in zip(ids, rows, strict=True)}
-    parsed = []
+    namen: dict[Any, str] = {row[0]: row[1] for row in rows}
     for r in relaties:
-        dienstverlener_id, relatie_deelnemer_id = snap.uuid(r[1]), snap.uuid(r[2])
-        namen[dienstverlener_id], namen[relatie_deelnemer_id] = r[7], r[8]
-        parsed.append((r, dienstverlener_id, relatie_deelnemer_id))
+        namen[r[1]], namen[r[2]] = r[7], r[8]
     identificaties = await _identificaties(snap, list(namen))
 
-    def partij(partij_id: uuid.UUID) -> schemas.Partij:
-        return schemas.Partij(id=partij_id, naam=namen[partij_id], identificaties=identificaties[partij_id])
+    def partij(key: Any) -> schemas.Partij:
+        return schemas.Partij(id=ids[key], naam=namen[key], identificaties=identificaties[key])
 
-    ondersteund_door: dict[uuid.UUID, list[schemas.Ondersteuning]] = defaultdict(list)
-    ondersteunt: dict[uuid.UUID, list[schemas.Ondersteuning]] = defaultdict(list)
-    for r, dienstverlener_id, relatie_deelnemer_id in parsed:
+    ondersteund_door: dict[Any, list[schemas.Ondersteuning]] = defaultdict(list)
+    ondersteunt: dict[Any, list[schemas.Ondersteuning]] = defaultdict(list)
+    for r in relaties:
         ondersteuning = schemas.Ondersteuning(
             id=snap.uuid(r[0]),
-            dienstverlener=partij(dienstverlener_id),
-            deelnemer=partij(relatie_deelnemer_id),
+            dienstverlener=partij(r[1]),
+            deelnemer=partij(r[2]),
             taken=list(snap.json(r[3])),
             geldig_van=snap.date(r[4]),
             geldig_tot=_date_or_none(snap, r[5]),
             status=r[6],
         )
-        ondersteund_door[relatie_deelnemer_id].append(ondersteuning)
-        ondersteunt[dienstverlener_id].append(ondersteuning)
+        ondersteund_door[r[2]].append(ondersteuning)
+        ondersteunt[r[1]].append(ondersteuning)
     return [
-        _antwoord(row, deelnemer_id, peildatum, identificaties, rollen, ondersteund_door, ondersteunt)
-        for deelnemer_id, row in zip(ids, rows, strict=True)
+        _antwoord(
+            row,
+            ids[key],
+            peildatum,
+            identificaties[key],
+            rollen[key],
+            ondersteund_door[key],
+            ondersteunt[key],
+        )
+        for key, row in zip(keys, rows, strict=True)
     ]
 
 
@@ -206,10 +220,10 @@ def _antwoord(
     row: Sequence[Any],
     deelnemer_id: uuid.UUID,
     peildatum: Peildatum,
-    identificaties: dict[uuid.UUID, list[schemas.Identificatie]],
-    rollen: dict[uuid.UUID, list[schemas.Rolvervulling]],
-    ondersteund_door: dict[uuid.UUID, list[schemas.Ondersteuning]],
-    ondersteunt: dict[uuid.UUID, list[schemas.Ondersteuning]],
+    identificaties: list[schemas.Identificatie],
+    rollen: list[schemas.Rolvervulling],
+    ondersteund_door: list[schemas.Ondersteuning],
+    ondersteunt: list[schemas.Ondersteuning],
 ) -> schemas.Deelnemer:
     (_id, naam, soort, regio, website, straat, huisnummer, postcode, plaats, status, _since) = row
     return schemas.Deelnemer(
@@ -217,7 +231,7 @@ def _antwoord(
         naam=naam,
         soort=soort,
         status=status,
-        identificaties=identificaties[deelnemer_id],
+        identificaties=identificaties,
         adres=None
         if straat is None
         else schemas.Adres(
@@ -225,9 +239,9 @@ def _antwoord(
         ),
         regio=regio,
         website=website,
-        rollen=rollen[deelnemer_id],
-        ondersteund_door=ondersteund_door[deelnemer_id],
-        ondersteunt=ondersteunt[deelnemer_id],
+        rollen=rollen,
+        ondersteund_door=ondersteund_door,
+        ondersteunt=ondersteunt,
         peildatum=peildatum.getoond,
     )
 
@@ -334,11 +348,11 @@ async def rolfeiten(snap: Snapshot, verwijzing: Verwijzing, code: str, peildatum
     row = await _deelnemer_rij(snap, verwijzing, peildatum)
     if row is None:
         raise verwijzing.niet_gevonden()
-    deelnemer_id = snap.uuid(row[0])
-    identificaties = await _identificaties(snap, [deelnemer_id])
+    key = row[0]
+    identificaties = await _identificaties(snap, [key])
     datum = peildatum.datum
     vervulling, eerder, later = None, None, None
-    for r in await snap.rows(_ROL_VAN, snap.uuid_param(deelnemer_id), code):
+    for r in await snap.rows(_ROL_VAN, key, code):
         van, tot = snap.date(r[1]), _date_or_none(snap, r[2])
         if van <= datum and (tot is None or tot > datum):
             vervulling = vervulling or Rolvervullingfeit(snap.uuid(r[0]), van, tot, r[3], r[4], r[5])
@@ -347,7 +361,7 @@ async def rolfeiten(snap: Snapshot, verwijzing: Verwijzing, code: str, peildatum
         elif van > datum:
             later = van if later is None else min(later, van)
     return Rolfeiten(
-        partij=schemas.Partij(id=deelnemer_id, naam=row[1], identificaties=identificaties[deelnemer_id]),
+        partij=schemas.Partij(id=snap.uuid(key), naam=row[1], identificaties=identificaties[key]),
         status=row[9],
         status_sinds=None if row[10] is None else snap.moment(row[10]),
         vervulling=vervulling,

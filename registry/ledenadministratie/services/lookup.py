@@ -46,6 +46,7 @@ from registry.ledenadministratie.services.directe_lookup import (
     Verwijzing,
     rolfeiten,
 )
+from registry.ledenadministratie.services.houders import geldige_houder_van
 from registry.ledenadministratie.services.queries import (
     covers,
     find_deelnemer,
@@ -53,7 +54,11 @@ from registry.ledenadministratie.services.queries import (
     houder_van,
     status_at,
 )
-from registry.ledenadministratie.verklaringcheck import Verklaringvraag, registered_verklaring_check
+from registry.ledenadministratie.verklaringcheck import (
+    Verklaringvraag,
+    registered_batch_check,
+    registered_verklaring_check,
+)
 from registry.templating import format_datum
 
 # --- conversion --------------------------------------------------------------------------------------
@@ -402,7 +407,8 @@ async def _rol_filter(session: AsyncSession, code: str, peildatum: Peildatum) ->
         bekend = True
     if not bekend:
         raise FilterProblem(InvalidParam("rol", f"De catalogus kent geen rol '{code}'.", "unknown-role"))
-    return houder_van([code], peildatum.datum)
+    # as the rolcheck: a rolvervulling on a verklaring that does not hold then grants nothing
+    return await geldige_houder_van(session, [code], peildatum)
 
 
 async def _filters(
@@ -587,7 +593,7 @@ async def rolcheck(
         return schemas.Rolcheck(**answer, vervuld=False, reden_code="geen-rolvervulling", reden=reden)
     status = DeelnemerStatus(feiten.status)
     if status is DeelnemerStatus.ACTIEF:
-        bezwaar = await _verklaring_bezwaar(feiten, held, code, peildatum, session)
+        bezwaar = await _verklaring_bezwaar(snap, feiten, held, code, peildatum, session)
         if bezwaar is not None:
             return schemas.Rolcheck(
                 **answer,
@@ -616,7 +622,12 @@ async def rolcheck(
 
 
 async def _verklaring_bezwaar(
-    feiten: Rolfeiten, held: Rolvervullingfeit, code: str, peildatum: Peildatum, session: SessionProvider
+    snap: Snapshot,
+    feiten: Rolfeiten,
+    held: Rolvervullingfeit,
+    code: str,
+    peildatum: Peildatum,
+    session: SessionProvider,
 ) -> str | None:
     """Why the verklaring a rolvervulling rests on does not hold on the peildatum's date, or ``None``."""
     if held.basis_soort != Basissoort.VERKLARING.value:
@@ -632,5 +643,9 @@ async def _verklaring_bezwaar(
         geldig_van=peildatum.datum,
         op=peildatum.moment,
     )
-    oordeel = await check(await session(), vraag)
+    batch = registered_batch_check()
+    if batch is not None:  # on the lookup's own snapshot, as its other statements
+        [oordeel] = await batch(snap, [vraag])
+    else:
+        oordeel = await check(await session(), vraag)
     return None if oordeel.geldig else (oordeel.reden or "de verklaring is niet geldig.")
