@@ -5,8 +5,14 @@ the Dutch API Design Rules once for every operation, so no handler has to repeat
 only ``/api/v1`` paths (relative to the ``servers`` URL, which carries the major version),
 the ``API-Version`` header on every 2xx/3xx response, ``application/problem+json`` with the
 :class:`~registry.problems.Problem` schema on every 4xx/5xx, a documented 400 on every
-operation that takes input, 415 on every operation with a request body, 406 everywhere, 404 on every
-operation with a path parameter, and 401 and 403 on every operation that is not public.
+operation that takes input, 413 and 415 on every operation with a request body, 406 everywhere, 404
+on every operation with a path parameter, 401 everywhere and 403 on every operation that is not
+public, and 429 and 503 everywhere.
+
+A public operation answers 401 too: a bearer token that is sent but wrong or revoked is refused
+(RFC 6750 ``invalid_token``), never treated as an anonymous call
+(:mod:`registry.accounts.authentication`). A validation error is always a 400 with
+``invalidParams``, never a 422.
 """
 
 from __future__ import annotations
@@ -54,7 +60,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 ERROR_DESCRIPTIONS = {
     "400": "Ongeldige invoer; invalidParams noemt elk ongeldig veld.",
-    "401": "Niet geauthenticeerd.",
+    "401": "Niet geauthenticeerd: geen, een ongeldig of een ingetrokken bearer-token meegestuurd.",
     "403": "Geen toegang.",
     "404": "Niet gevonden.",
     "406": "De header Accept staat geen van de mediatypes van het antwoord toe.",
@@ -64,13 +70,41 @@ ERROR_DESCRIPTIONS = {
     "429": "Te veel verzoeken; zie Retry-After.",
     "503": "Tijdelijk niet beschikbaar.",
 }
+# A public operation needs no token, so its 401 only ever means the token that was sent.
+PUBLIC_UNAUTHORIZED = (
+    "Ongeldige of ingetrokken inloggegevens meegestuurd: het bearer-token in de header Authorization "
+    "klopt niet. Zonder die header is deze operatie openbaar."
+)
+ERROR_HEADERS: dict[str, dict[str, Any]] = {
+    "401": {
+        "WWW-Authenticate": {
+            "description": 'De challenge volgens RFC 6750, met error="invalid_token" voor een ongeldig '
+            "of ingetrokken token.",
+            "required": True,
+            "schema": {"type": "string", "example": 'Bearer realm="stelselregister", error="invalid_token"'},
+        }
+    },
+    "429": {
+        "Retry-After": {
+            "description": "Na hoeveel seconden een verzoek weer wordt aangenomen.",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    "503": {
+        "Retry-After": {
+            "description": "Na hoeveel seconden het zin heeft het opnieuw te proberen, als dat bekend is.",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
-def _problem_response(code: str) -> dict[str, Any]:
+def _problem_response(code: str, description: str | None = None) -> dict[str, Any]:
     return {
-        "description": ERROR_DESCRIPTIONS.get(code, "Fout."),
-        "headers": {"API-Version": VERSION_HEADER},
+        "description": description or ERROR_DESCRIPTIONS.get(code, "Fout."),
+        "headers": {"API-Version": VERSION_HEADER, **ERROR_HEADERS.get(code, {})},
         "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
 
@@ -86,13 +120,17 @@ def _fix_operation(method: str, operation: dict[str, Any], *, public: bool = Tru
     if takes_input:
         responses.setdefault("400", _problem_response("400"))
     if "requestBody" in operation:
+        responses.setdefault("413", _problem_response("413"))
         responses.setdefault("415", _problem_response("415"))
     responses.setdefault("406", _problem_response("406"))
     # A resource named in the path may not exist; a route that is not public refuses callers
-    # without the right token. Every such operation can answer so, so the document says it.
+    # without the right token, and every route refuses a token that is wrong or revoked. Every such
+    # operation can answer so, so the document says it.
     if any(parameter.get("in") == "path" for parameter in operation.get("parameters", [])):
         responses.setdefault("404", _problem_response("404"))
-    if not public:
+    if public:
+        responses.setdefault("401", _problem_response("401", PUBLIC_UNAUTHORIZED))
+    else:
         responses.setdefault("401", _problem_response("401"))
         responses.setdefault("403", _problem_response("403"))
     responses.setdefault("429", _problem_response("429"))
@@ -104,8 +142,9 @@ def publishable_document(
 ) -> dict[str, Any]:
     """The generated document reshaped to the API Design Rules (see the module docstring).
 
-    ``public_operations`` holds ``(path, method)`` of the routes anyone may call; the others get
-    401 and 403 documented. ``None`` treats every operation as public.
+    ``public_operations`` holds ``(path, method)`` of the routes anyone may call: their 401 is
+    described as a wrong token that was sent, and they get no 403. ``None`` treats every operation
+    as public.
     """
     document = copy.deepcopy(generated)
     document["openapi"] = "3.1.0"

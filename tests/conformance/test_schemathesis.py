@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import schemathesis
 from litestar import Litestar, get
+from litestar.params import FromPath
 from litestar.testing import TestClient
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
@@ -35,6 +36,7 @@ from registry.app import create_app
 from registry.audit.services import Actor
 from registry.clock import SystemClock
 from registry.database import create_engine, create_session_factory
+from registry.openapi import PUBLIC_UNAUTHORIZED
 from registry.settings import Settings
 from tests.conftest import TEST_SECRET
 from tests.reliability.databases import demo_clone, run_coroutine
@@ -150,7 +152,7 @@ def test_the_fuzzer_sees_the_operations() -> None:
 
 
 @get("/api/v1/test-dingen/{code:str}", opt={"public": True}, summary="Een ding")
-async def public_thing(code: str) -> dict[str, str]:
+async def public_thing(code: FromPath[str]) -> dict[str, str]:
     return {"code": code}
 
 
@@ -160,18 +162,20 @@ async def protected_things() -> list[str]:
 
 
 def test_the_document_names_the_errors_an_operation_can_give() -> None:
-    """404 where the path names a resource, 401/403 where the route is not public, 429/503 always:
-    the statuses the fuzzer accepts are the ones the document promises."""
+    """404 where the path names a resource, 403 where the route is not public, 401 (a wrong token
+    is refused on public routes too), 429 and 503 always: the statuses the fuzzer accepts are the
+    ones the document promises. tests/platform/test_documented_errors.py provokes each of them."""
     paths = _published_document([public_thing, protected_things])["paths"]
 
     public = paths["/test-dingen/{code}"]["get"]["responses"]
     protected = paths["/test-geheimen"]["get"]["responses"]
 
-    assert {"200", "400", "404", "429", "503"} <= set(public)
-    assert not {"401", "403"} & set(public)
+    assert {"200", "400", "401", "404", "429", "503"} <= set(public)
+    assert "403" not in public
+    assert public["401"]["description"] == PUBLIC_UNAUTHORIZED
     assert {"200", "401", "403", "429", "503"} <= set(protected)
     assert "404" not in protected
-    for response in (public["404"], protected["401"], protected["403"]):
+    for response in (public["401"], public["404"], protected["401"], protected["403"]):
         assert response["content"]["application/problem+json"]["schema"] == {
             "$ref": "#/components/schemas/Problem"
         }

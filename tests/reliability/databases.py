@@ -179,6 +179,12 @@ async def _load_demo(settings: Settings) -> None:
         await engine.dispose()
 
 
+def _drop_at_exit(server_url: str, database: str) -> None:
+    # Not through :func:`run_coroutine`: once the interpreter shuts down, a thread pool takes no more
+    # work, and no event loop runs in this thread any more.
+    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
 def demo_template(db_backend: str) -> DemoTemplate:
     """Built once per test run and backend (loading the demo data takes seconds), removed at exit;
     tests work on clones (:func:`demo_clone`)."""
@@ -195,9 +201,7 @@ def demo_template(db_backend: str) -> DemoTemplate:
         server_url = os.environ[PG_URL_ENV]
         database = _database_name()
         run_coroutine(_admin(server_url, f'CREATE DATABASE "{database}"'))
-        atexit.register(
-            lambda: run_coroutine(_admin(server_url, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        )
+        atexit.register(_drop_at_exit, server_url, database)
         url = _url_of(server_url, database)
     in_own_thread(migrate.upgrade, _settings_for(url, data_dir))
     run_coroutine(_load_demo(_settings_for(url, data_dir)))

@@ -19,10 +19,12 @@ import pytest
 from litestar import Litestar, Response, get
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from registry import migrate
+from registry.accounts.authentication import SESSION_COOKIE
 from registry.app import create_app
+from registry.dependencies import DbSession
 from registry.settings import Settings
 from tests.conftest import TEST_SECRET
 from tests.reliability.databases import in_own_thread
@@ -37,7 +39,7 @@ PROBLEM_JSON = "application/problem+json"
 
 
 @get("/api/v1/test-databank", opt={"public": True}, include_in_schema=False)
-async def database_probe(db_session: AsyncSession) -> Response[dict[str, int]]:
+async def database_probe(db_session: DbSession) -> Response[dict[str, int]]:
     """Stands for any endpoint that reads the register."""
     seq = (await db_session.execute(text("SELECT seq FROM audit_head"))).scalar_one()
     return Response({"seq": seq})
@@ -127,7 +129,7 @@ async def _assert_unavailable(client: AsyncTestClient[Litestar]) -> None:
 
     # A browser with a session cookie gets the readable 503 page.
     page, took = await _timed(
-        client, "/", cookies={"stelsel_sessie": "een-sessie"}, headers={"accept": "text/html"}
+        client, "/", headers={"accept": "text/html", "cookie": f"{SESSION_COOKIE}=een-sessie"}
     )
     assert page.status_code == 503
     assert page.headers["content-type"].startswith("text/html")

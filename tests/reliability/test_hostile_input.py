@@ -27,19 +27,18 @@ import msgspec
 import pytest
 import pytest_asyncio
 from litestar import Litestar, Request, Response, get, post
-from litestar.enums import RequestEncodingType
 from litestar.middleware.csrf import generate_csrf_token
-from litestar.params import Body
+from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.accounts.authentication import SESSION_COOKIE
 from registry.accounts.permissions import Scope
-from registry.api import API_PREFIX, PageRequest, paginated
+from registry.api import API_PREFIX, paginated
 from registry.app import CSRF_COOKIE, CSRF_FIELD, create_app
 from registry.clock import Clock
+from registry.dependencies import DbSession, Paging
 from registry.settings import Settings
 from tests.conftest import DEFAULT_PASSWORD as PASSWORD
 from tests.conftest import TEST_SECRET
@@ -60,7 +59,7 @@ class Invoer(msgspec.Struct):
 
 
 @post("/api/v1/test-invoer", opt={"public": True}, status_code=200, include_in_schema=False)
-async def probe_echo(data: Invoer, db_session: AsyncSession) -> Invoer:
+async def probe_echo(data: JSONBody[Invoer], db_session: DbSession) -> Invoer:
     await db_session.execute(text("SELECT :naam, :aantal"), {"naam": data.naam, "aantal": data.aantal})
     return data
 
@@ -68,10 +67,10 @@ async def probe_echo(data: Invoer, db_session: AsyncSession) -> Invoer:
 @get("/api/v1/test-lijst", opt={"public": True}, include_in_schema=False)
 async def probe_list(
     request: Request[Any, Any, Any],
-    paging: PageRequest,
-    db_session: AsyncSession,
-    zoek: str | None = None,
-    peildatum: date | None = None,
+    paging: Paging,
+    db_session: DbSession,
+    zoek: FromQuery[str | None] = None,
+    peildatum: FromQuery[date | None] = None,
 ) -> Response[Any]:
     """Filters in the database and counts up to the end of the peildatum, as lookups do."""
     if zoek is not None:
@@ -82,27 +81,23 @@ async def probe_list(
 
 
 @get("/api/v1/test-lijst/{nummer:int}", opt={"public": True}, include_in_schema=False)
-async def probe_item(nummer: int, db_session: AsyncSession) -> dict[str, int]:
+async def probe_item(nummer: FromPath[int], db_session: DbSession) -> dict[str, int]:
     await db_session.execute(text("SELECT count(*) FROM audit_event WHERE seq = :n"), {"n": nummer})
     return {"nummer": nummer}
 
 
 @get("/api/v1/test-verplicht", opt={"public": True}, include_in_schema=False)
-async def probe_required(naam: str) -> dict[str, str]:
+async def probe_required(naam: FromQuery[str]) -> dict[str, str]:
     return {"naam": naam}
 
 
 @post("/test-formulier", opt={"public": True}, status_code=200, include_in_schema=False)
-async def probe_form(
-    data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),  # noqa: B008 - Litestar's idiom
-) -> dict[str, str]:
+async def probe_form(data: URLEncodedBody[dict[str, str]]) -> dict[str, str]:
     return data
 
 
 @post("/test-formulier/status", opt={"public": True}, status_code=200, include_in_schema=False)
-async def probe_status_form(
-    data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED),  # noqa: B008 - Litestar's idiom
-) -> dict[str, str]:
+async def probe_status_form(data: URLEncodedBody[dict[str, str]]) -> dict[str, str]:
     """A form whose path merely contains a word of a CSRF-exempt prefix."""
     return data
 
