@@ -1,7 +1,9 @@
 """The ``stelsel`` command: run the portal, manage the database, load demo data, check the set-up.
 
 Domains add their own groups (``catalogue``, ``keys``, ``import``, ``verify`` …) through
-``cli_commands`` in their routes module (see :mod:`registry.plugin`).
+``cli_commands`` in their routes module (see :mod:`registry.plugin`). A domain's module is imported
+only when one of its commands runs or the commands are listed: a command then starts without the
+web app and the other domains.
 """
 
 from __future__ import annotations
@@ -39,11 +41,7 @@ def settings_of(ctx: click.Context) -> Settings:
 
 
 def run_with_session(ctx: click.Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` with a session on the configured database, for a domain's command.
-
-    Domain modules import this inside their command functions: the command line imports them while
-    it starts.
-    """
+    """Run ``work`` with a session on the configured database, for a domain's command."""
     from registry.database import create_engine, create_session_factory
 
     settings = settings_of(ctx)
@@ -78,7 +76,24 @@ class _SettingsView(dict[str, Any]):
         return True
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _StelselGroup(click.Group):
+    """The ``stelsel`` group: its own commands, and the domains' commands looked up by name."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from registry.plugin import DOMAIN_COMMANDS, domain_command
+
+        present = [name for name in DOMAIN_COMMANDS if domain_command(name) is not None]
+        return sorted({*super().list_commands(ctx), *present})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if (command := super().get_command(ctx, cmd_name)) is not None:
+            return command
+        from registry.plugin import domain_command
+
+        return domain_command(cmd_name)
+
+
+@click.group(cls=_StelselGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Stelselregister: the register and governance portal of the afsprakenstelsel.
@@ -233,13 +248,3 @@ def check(ctx: click.Context) -> None:
         click.echo(f"{'FAIL' if problem else 'ok  '}  {name}{': ' + problem if problem else ''}")
     if any(checks.values()):
         ctx.exit(1)
-
-
-def _mount_domain_commands() -> None:
-    from registry.plugin import domain_cli_commands
-
-    for command in domain_cli_commands():
-        main.add_command(command)
-
-
-_mount_domain_commands()

@@ -3,6 +3,9 @@
 Each domain module named in :data:`DOMAIN_MODULES` exposes ``route_handlers`` (controllers or
 route handlers) and may expose ``cli_commands`` (click commands mounted under ``stelsel``).
 Domains never import the app; the app imports them here.
+
+The command line imports no domain until one of its commands is used: :data:`DOMAIN_COMMANDS` says
+where each command of ``cli_commands`` is defined (a test keeps the two in agreement).
 """
 
 from __future__ import annotations
@@ -31,6 +34,20 @@ DOMAIN_MODULES: tuple[str, ...] = (
 )
 
 
+DOMAIN_COMMANDS: dict[str, tuple[str, str]] = {
+    "user": ("registry.accounts.cli", "user_group"),
+    "audit": ("registry.audit.cli", "audit_group"),
+    "keys": ("registry.signing.cli", "keys_group"),
+    "catalogue": ("roles.cli", "catalogue_group"),
+    "import": ("registry.ledenadministratie.cli", "import_group"),
+    "export": ("registry.ledenadministratie.cli", "export_group"),
+    "verify": ("verklaringen.cli", "verify_command"),
+    "backup": ("registry.backup", "backup_command"),
+    "restore": ("registry.backup", "restore_command"),
+}
+"""Each domain command by name: the module that defines it and its name there."""
+
+
 def _load(name: str) -> ModuleType | None:
     try:
         return importlib.import_module(name)
@@ -51,6 +68,17 @@ def domain_cli_commands() -> list[click.Command]:
     for module in domain_modules():
         commands.extend(getattr(module, "cli_commands", ()))
     return commands
+
+
+def domain_command(name: str) -> click.Command | None:
+    """The domain command ``name``, importing only the module that defines it; ``None`` when there is
+    no such command in this build."""
+    if name not in DOMAIN_COMMANDS:
+        return None
+    module_name, attribute = DOMAIN_COMMANDS[name]
+    module = _load(module_name)
+    command: click.Command | None = None if module is None else getattr(module, attribute)
+    return command
 
 
 class StelselPlugin(InitPluginProtocol):

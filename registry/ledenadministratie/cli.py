@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.audit.services import Actor
+from registry.cli import run_with_session
 from registry.clock import SystemClock
 from registry.ledenadministratie import export
 from registry.ledenadministratie.importer import aantal, import_deelnemers
 from registry.ledenadministratie.schemas import Importverslag
-
-T = TypeVar("T")
-
-
-def _run(ctx: click.Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    from registry.cli import run_with_session  # the command line imports this module as it starts
-
-    return run_with_session(ctx, work)
 
 
 def verslag_tekst(verslag: Importverslag) -> list[str]:
@@ -42,6 +36,20 @@ def verslag_tekst(verslag: Importverslag) -> list[str]:
     else:
         lines.append(f"{aantal(verslag.aangemeld, 'deelnemer', 'deelnemers')} aangemeld")
     return lines
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Without Python's cycle collector. An import makes millions of objects that reference counting
+    frees; the collector finds next to nothing, yet scans the live ones again and again (a tenth of
+    the import's time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @click.group("import")
@@ -68,7 +76,8 @@ def import_deelnemers_command(ctx: click.Context, file: Path, dry_run: bool) -> 
                 session, bron, actor=actor, clock=SystemClock(), bestandsnaam=file.name, proef=dry_run
             )
 
-    verslag = _run(ctx, work)
+    with _without_cycle_collection():
+        verslag = run_with_session(ctx, work)
     for line in verslag_tekst(verslag):
         click.echo(line, err=bool(verslag.problemen))
     if verslag.problemen:
@@ -102,6 +111,6 @@ def export_deelnemers_command(ctx: click.Context, formaat: str, output: Path | N
             if output is not None:
                 target.close()
 
-    _run(ctx, work)
+    run_with_session(ctx, work)
     if output is not None:
         click.echo(f"register geschreven naar {output}", err=True)

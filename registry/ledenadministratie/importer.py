@@ -309,7 +309,7 @@ def _invoer(waarden: tuple[str, ...]) -> tuple[DeelnemerCreate, list[str]]:
         adres=AdresInvoer(straat=straat, huisnummer=huisnummer, postcode=postcode, plaats=plaats),
         regio=regio,
         website=website,
-        contactpersonen=[ContactpersoonInvoer(*contact)] if any(v.strip() for v in contact) else [],
+        contactpersonen=[ContactpersoonInvoer(*contact)] if "".join(contact).strip() else [],
     )
     return invoer, bronnen
 
@@ -575,7 +575,7 @@ class _Schrijver:
         for regel in regels:
             nieuw, number = regel.nieuw, take()
             rijen = self._rijen(tx, nieuw.aangemeld_op)
-            ids.append(str(uuid.UUID(int=number)))
+            ids.append(_uuid_tekst(number))
             parent = to_id(number)
             rijen["deelnemer"].add((parent, *nieuw.row()))
             for soort, waarde in regel.bronnen:
@@ -593,6 +593,12 @@ class _Schrijver:
              "regels": {"before": None, "after": f"{regels[0].nummer}-{regels[-1].nummer}"}},
         )  # fmt: skip
         await tx.append_recorded()
+
+
+def _uuid_tekst(number: int) -> str:
+    """``str(uuid.UUID(int=number))``, in a third of its time."""
+    h = f"{number:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 async def _doorloop(lezer: _Lezer, schrijver: _Schrijver) -> None:
