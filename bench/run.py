@@ -369,6 +369,7 @@ def run_configuration(
         "seconds": seconds,
         "scenarios": {},
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "file_cache_warmed_seconds": register.warm_file_cache(),
     }
     with serving(register, workers, work_dir / "server.log") as server:
         routes = api_routes(server)
