@@ -1240,7 +1240,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.postgres:
         register = Register(args.out, postgres_url(args.postgres, args.database))
     else:
-        register = Register.sqlite(args.out)
+        register = Register.sqlite(args.out.resolve())  # as the suite names it: reusable there
     workload = generate(
         register,
         args.deelnemers,
