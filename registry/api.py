@@ -74,12 +74,12 @@ class Page(msgspec.Struct, Generic[T]):
     links: PageLinks = msgspec.field(name="_links")
 
 
-def _page_url(request: Request[Any, Any, Any], page: int, page_size: int) -> str:
+def _page_url_prefix(request: Request[Any, Any, Any]) -> str:
+    """The URL of this list up to its page parameters: its path and every other query parameter."""
     params = [
         (key, value) for key, value in request.query_params.multi_items() if key not in {"page", "pageSize"}
     ]
-    params += [("page", str(page)), ("pageSize", str(page_size))]
-    return f"{request.url.path}?{urlencode(params)}"
+    return f"{request.url.path}?{urlencode(params)}&" if params else f"{request.url.path}?"
 
 
 def paginated(
@@ -98,7 +98,8 @@ def paginated(
         **({"prev": min(paging.page - 1, last)} if paging.page > 1 else {}),
         **({"next": paging.page + 1} if paging.page < last else {}),
     }
-    urls = {rel: _page_url(request, number, paging.page_size) for rel, number in link.items()}
+    prefix = _page_url_prefix(request)  # the same for every link: encoded once
+    urls = {rel: f"{prefix}page={number}&pageSize={paging.page_size}" for rel, number in link.items()}
     body = Page(
         items=list(items),
         total=total,
