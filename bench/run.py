@@ -9,8 +9,9 @@ connections on 2 wrk threads. Measuring the baseline immediately before each sce
 through the run, cancels the drift of a shared machine; the report gives each scenario's
 requests/s as a ratio to its own baseline. The requests rotate through thousands of real
 identificaties, rolchecks and search terms of the register (see ``bench/lua/rotate.lua``), so
-that nearly every lookup is computed afresh; one scenario asks about the same 200 identificaties again
-and again, the answers a worker keeps (:mod:`registry.readcache`).
+that nearly every lookup is computed afresh; two scenarios ask about the same 200 identificaties again
+and again, plain and signed: the answers a worker keeps (:mod:`registry.readcache`), and the signing of
+each answer beside them.
 
 A scenario whose endpoint is not in this build is reported as "not available yet" and not loaded;
 one whose first requests fail is reported with the answer it got.
@@ -150,6 +151,14 @@ SCENARIOS: tuple[Scenario, ...] = (
         "lookup-signed",
         "Lookup, signed answer (Accept: application/jwt)",
         _lookups,
+        "GET /api/v1/deelnemers",
+        headers={"Accept": "application/jwt"},
+        content_type="application/jwt",
+    ),
+    Scenario(
+        "lookup-signed-herhaald",
+        f"Lookup, signed answer, the same {HOT_SET} again and again (answers kept, signed per request)",
+        _repeated_lookups,
         "GET /api/v1/deelnemers",
         headers={"Accept": "application/jwt"},
         content_type="application/jwt",
