@@ -13,19 +13,41 @@ A public operation answers 401 too: a bearer token that is sent but wrong or rev
 (RFC 6750 ``invalid_token``), never treated as an anonymous call
 (:mod:`registry.accounts.authentication`). A validation error is always a 400 with
 ``invalidParams``, never a 422.
+
+How to authenticate: ``components.securitySchemes`` holds one scheme, :data:`SECURITY_SCHEME`, HTTP
+bearer with the token of an API client (``Authorization: Bearer <client-id>.<geheim>``). It is the
+only credential the API accepts: the portal's session cookie is never honoured under ``/api/v1``
+(:mod:`registry.accounts.authentication`), so no cookie scheme is documented. Every operation
+declares its own ``security``, derived from the same ``opt`` markers the route guard reads
+(:func:`registry.guards.guard`), so a new operation gets the right requirement without repeating
+it:
+
+- not public (``permission`` or ``authenticated``): the token is required,
+  ``[{"apiClientToken": ["<scope>"]}, ...]`` with one alternative for each API client scope that
+  grants the route's permission (:data:`~registry.accounts.permissions.SCOPE_PERMISSIONS`; OpenAPI
+  3.1 allows role names for any scheme), or ``[{"apiClientToken": []}]`` when no scope grants it;
+- public and rate limited (``RATE_LIMITED``): the token is optional, ``[{}, {"apiClientToken": []}]``
+  (the anonymous alternative first). With a token the calls count against the API client's own
+  limit instead of the address's, and the deelnemer lookups show a client with scope
+  ``lookup:read`` also contactpersonen and history;
+- every other public operation: ``[{}]``, anonymous: a token gives nothing more there (one that
+  is wrong is still refused, as above). The document says so explicitly rather than by leaving
+  ``security`` out, so that every operation states its rule.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Litestar, Request, Response, get
 from litestar.response import Template
 from litestar.routes import HTTPRoute
 
+from registry.accounts.permissions import SCOPE_PERMISSIONS, Permission, Scope
 from registry.api import API_PREFIX, API_VERSION
+from registry.ledenadministratie.ratelimit import RATE_LIMITED
 from registry.problems import PROBLEM_MEDIA_TYPE
 from registry.templating import page
 
@@ -61,7 +83,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 ERROR_DESCRIPTIONS = {
     "400": "Ongeldige invoer; invalidParams noemt elk ongeldig veld.",
     "401": "Niet geauthenticeerd: geen, een ongeldig of een ingetrokken bearer-token meegestuurd.",
-    "403": "Geen toegang.",
+    "403": "Geen toegang: het token heeft geen scope die deze operatie toestaat (zie security).",
     "404": "Niet gevonden.",
     "406": "De header Accept staat geen van de mediatypes van het antwoord toe.",
     "409": "Conflict met de huidige stand van het register.",
@@ -100,6 +122,43 @@ ERROR_HEADERS: dict[str, dict[str, Any]] = {
 }
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
+SECURITY_SCHEME = "apiClientToken"
+SECURITY_SCHEMES: dict[str, Any] = {
+    SECURITY_SCHEME: {
+        "type": "http",
+        "scheme": "bearer",
+        "description": (
+            "Het token van een API-client in de header Authorization: `Authorization: Bearer "
+            "<client-id>.<geheim>`. Een stelselbeheerder maakt de API-client aan in het beheerportaal; "
+            "het token is alleen bij het aanmaken te zien. De scopes van de client ("
+            + ", ".join(f"`{scope.value}`" for scope in Scope)
+            + ") bepalen wat het token mag: een operatie die een token vereist, noemt in `security` de "
+            "scope die toegang geeft. Op een openbare operatie met `{}` en dit schema in `security` is "
+            "het token niet nodig, maar telt het verzoek mee voor de eigen limiet van de client in plaats "
+            "van die van het adres, en toont het opvragen van deelnemers met scope `lookup:read` ook "
+            "contactpersonen en geschiedenis. Een meegestuurd token dat "
+            'niet klopt of is ingetrokken wordt altijd geweigerd met 401 (error="invalid_token"), ook '
+            "op openbare operaties. De sessiecookie van het portaal geldt niet voor de API."
+        ),
+    }
+}
+SecurityRequirement = dict[str, list[str]]
+
+
+def security_requirements(opt: Mapping[str, Any]) -> list[SecurityRequirement]:
+    """The ``security`` of an operation whose route declares ``opt`` (see the module docstring)."""
+    if opt.get("public"):
+        return [{}, {SECURITY_SCHEME: []}] if opt.get(RATE_LIMITED) else [{}]
+    permission = opt.get("permission")
+    scopes = (
+        sorted(
+            scope.value for scope, granted in SCOPE_PERMISSIONS.items() if Permission(permission) in granted
+        )
+        if permission
+        else []
+    )
+    return [{SECURITY_SCHEME: [scope]} for scope in scopes] or [{SECURITY_SCHEME: []}]
+
 
 def _problem_response(code: str, description: str | None = None) -> dict[str, Any]:
     return {
@@ -109,7 +168,9 @@ def _problem_response(code: str, description: str | None = None) -> dict[str, An
     }
 
 
-def _fix_operation(method: str, operation: dict[str, Any], *, public: bool = True) -> None:
+def _fix_operation(method: str, operation: dict[str, Any], opt: Mapping[str, Any]) -> None:
+    public = bool(opt.get("public"))
+    operation["security"] = security_requirements(opt)
     responses: dict[str, Any] = operation.setdefault("responses", {})
     for code, response in list(responses.items()):
         if code[0] in "23":
@@ -138,13 +199,16 @@ def _fix_operation(method: str, operation: dict[str, Any], *, public: bool = Tru
 
 
 def publishable_document(
-    generated: dict[str, Any], base_url: str, public_operations: Collection[tuple[str, str]] | None = None
+    generated: dict[str, Any],
+    base_url: str,
+    route_opts: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The generated document reshaped to the API Design Rules (see the module docstring).
 
-    ``public_operations`` holds ``(path, method)`` of the routes anyone may call: their 401 is
-    described as a wrong token that was sent, and they get no 403. ``None`` treats every operation
-    as public.
+    ``route_opts`` holds the ``opt`` of each route by ``(path, method)``, as :func:`route_opts`
+    collects it: the access decision there sets the operation's ``security``, and a public
+    operation's 401 is described as a wrong token that was sent, with no 403. ``None`` treats every
+    operation as public.
     """
     document = copy.deepcopy(generated)
     document["openapi"] = "3.1.0"
@@ -155,24 +219,32 @@ def publishable_document(
             continue
         for method in HTTP_METHODS:
             if method in item:
-                public = public_operations is None or (path, method) in public_operations
-                _fix_operation(method, item[method], public=public)
+                opt = {"public": True} if route_opts is None else route_opts.get((path, method), {})
+                _fix_operation(method, item[method], opt)
         paths[path.removeprefix(API_PREFIX)] = item
     document["paths"] = paths
     components = document.setdefault("components", {})
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    components["securitySchemes"] = copy.deepcopy(SECURITY_SCHEMES)
     return document
+
+
+def route_opts(app: Litestar) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """The ``opt`` the route guard reads (merged from app, router, controller and handler) of every
+    route, by ``(path, method)`` as the document names them."""
+    opts: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                opts.update(
+                    ((route.path_format, method.lower()), handler.opt) for method in handler.http_methods
+                )
+    return opts
 
 
 def public_operations(app: Litestar) -> set[tuple[str, str]]:
     """``(path, method)`` of every route that declares ``{"public": True}``, as the document names them."""
-    public: set[tuple[str, str]] = set()
-    for route in app.routes:
-        if isinstance(route, HTTPRoute):
-            for handler in route.route_handlers:
-                if handler.opt.get("public"):
-                    public.update((route.path_format, method.lower()) for method in handler.http_methods)
-    return public
+    return {operation for operation, opt in route_opts(app).items() if opt.get("public")}
 
 
 def published_document(app: Litestar) -> dict[str, Any]:
@@ -180,10 +252,25 @@ def published_document(app: Litestar) -> dict[str, Any]:
     cached: dict[str, Any] | None = getattr(app.state, "published_openapi", None)
     if cached is None:
         cached = publishable_document(
-            app.openapi_schema.to_schema(), app.state.settings.base_url, public_operations(app)
+            app.openapi_schema.to_schema(), app.state.settings.base_url, route_opts(app)
         )
         app.state.published_openapi = cached
     return cached
+
+
+def access_summary(security: list[SecurityRequirement]) -> str:
+    """The ``security`` of an operation in words, for the documentation page."""
+    scopes = sorted({scope for requirement in security for scope in requirement.get(SECURITY_SCHEME, [])})
+    if {} in security and len(security) > 1:
+        return (
+            "openbaar; met het token van een API-client telt het verzoek mee voor de eigen limiet "
+            "van de client."
+        )
+    if {} in security or not security:
+        return "openbaar."
+    if scopes:
+        return f"alleen met het token van een API-client met scope {' of '.join(scopes)}."
+    return "alleen met het token van een API-client."
 
 
 def operations(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -200,6 +287,7 @@ def operations(document: dict[str, Any]) -> list[dict[str, Any]]:
                     "path": API_PREFIX + path,
                     "anchor": operation.get("operationId", f"{method}{path}"),
                     "summary": operation.get("summary", ""),
+                    "access": access_summary(operation.get("security", [])),
                     "description": operation.get("description", ""),
                     "tags": operation.get("tags", []),
                     "parameters": operation.get("parameters", []),
