@@ -104,12 +104,12 @@ class LookupController(Controller):
         async def compute(bron: Bron, moment: peil.Peildatum) -> Response[Page[schemas.Deelnemer]]:
             if vraag.alleen_identificatie() and not volledig:
                 found = await directe_lookup.met_identificatie(
-                    bron.snap, identificatie or "", moment, await bron.catalogus()
+                    bron.snap, identificatie or "", moment, await bron.catalogus(), session=bron.session
                 )
                 items, total = found[paging.offset : paging.offset + paging.page_size], len(found)
             elif vraag.alleen_zoek() and not volledig:
                 items, total = await directe_lookup.gezocht(
-                    bron.snap, zoek or "", moment, await bron.catalogus(), paging
+                    bron.snap, zoek or "", moment, await bron.catalogus(), paging, session=bron.session
                 )
             else:
                 items, total = await services.search_deelnemers(
@@ -125,7 +125,9 @@ class LookupController(Controller):
         summary="Eén deelnemer",
         description=(
             "Een deelnemer op id of op identificatie (`/deelnemers/kvk:12345678`), zoals hij op de peildatum "
-            "in het register stond: status, rollen en ondersteuningsrelaties." + SIGNED
+            "in het register stond: status, rollen en ondersteuningsrelaties. Een rol op een verklaring die "
+            "op de peildatum niet geldt (geschorst, ingetrokken) staat erbij met in `verklaringbezwaar` "
+            "waarom: de rolcheck kent hem dan niet toe." + SIGNED
         ),
     )
     async def get_deelnemer(
@@ -140,7 +142,9 @@ class LookupController(Controller):
             if volledig:
                 return await services.get_deelnemer(await bron.session(), id, moment, volledig=True)
             verwijzing = directe_lookup.Verwijzing.lees(id, "id")
-            return await directe_lookup.deelnemer(bron.snap, verwijzing, moment, await bron.catalogus())
+            return await directe_lookup.deelnemer(
+                bron.snap, verwijzing, moment, await bron.catalogus(), session=bron.session
+            )
 
         return await cached_answer(request, compute, peildatum, volledig)
 

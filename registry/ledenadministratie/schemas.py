@@ -165,8 +165,23 @@ class Rolvervullingwijziging(Schema):
     door: str
 
 
+VERKLARINGBEZWAAR = msgspec.Meta(
+    description=(
+        "Waarom de verklaring waarop deze rolvervulling rust op de peildatum niet geldt (bijvoorbeeld "
+        "geschorst of ingetrokken), in de woorden van de rolcheck na 'Niet toegekend: '; de rol is dan "
+        "niet toegekend. null als de verklaring geldt, als de rol niet op een verklaring rust of als de "
+        "rolvervulling de datum van de peildatum niet dekt."
+    )
+)
+
+
 class Rolvervulling(Schema):
-    """A role a deelnemer holds (or held) for a period, on a basis, under a catalogue release."""
+    """A role a deelnemer holds (or held) for a period, on a basis, under a catalogue release.
+
+    ``verklaringbezwaar`` says why the verklaring the role rests on does not hold on the peildatum,
+    as the rolcheck judges it (its reason after "Niet toegekend: "): such a rolvervulling grants
+    nothing then. It is ``null`` when the verklaring holds, when the role rests on no verklaring and
+    when the rolvervulling does not cover the peildatum's date (history and plans are not judged)."""
 
     id: uuid.UUID
     rol_code: str
@@ -177,6 +192,7 @@ class Rolvervulling(Schema):
     basis: Basis
     release: str
     geregistreerd_op: datetime
+    verklaringbezwaar: Annotated[str | None, VERKLARINGBEZWAAR] = None
     geschiedenis: list[Rolvervullingwijziging] | UnsetType = UNSET
 
 

@@ -483,3 +483,17 @@ async def test_the_change_feed_lists_register_changes_in_order_with_public_field
     )
     assert (await client.get("/api/v1/wijzigingen", params={"sinds": last})).json()["items"] == []
     assert (await client.get("/api/v1/wijzigingen", params={"sinds": -1})).status_code == 400
+
+
+async def test_the_openapi_document_describes_why_a_role_on_a_verklaring_may_grant_nothing(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    document = (await client.get("/api/v1/openapi.json")).json()
+    rolvervulling = document["components"]["schemas"]["Rolvervulling"]
+    veld = rolvervulling["properties"]["verklaringbezwaar"]
+    assert {"type": "string"} in veld["oneOf"]
+    assert {"type": "null"} in veld["oneOf"]
+    assert "Niet toegekend: " in veld["description"]
+    assert "verklaringbezwaar" not in rolvervulling["required"]  # an addition older clients may ignore
+    deelnemer = document["paths"]["/deelnemers/{id}"]["get"]["description"]
+    assert "`verklaringbezwaar`" in deelnemer

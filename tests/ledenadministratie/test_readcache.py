@@ -142,15 +142,22 @@ async def test_a_suspended_verklaring_grants_no_role(
 
     from registry.ledenadministratie.verklaringcheck import verklaring_check_installed
 
+    deelnemer = f"/api/v1/deelnemers/{koppelpunt.id}"
     with verklaring_check_installed(geschorst):  # type: ignore[arg-type]
         check = (await client.get(ROLCHECK)).json()
         listed = (await client.get(rollen)).json()
+        # a check without a batch form is asked in a session, on the direct read path too
+        [rol] = (await client.get(deelnemer)).json()["rollen"]
+    with verklaring_check_installed(None):  # without a verklaringen domain the grant stands
+        [zonder_check] = (await client.get(deelnemer)).json()["rollen"]
 
     assert check["vervuld"] is False
     assert check["redenCode"] == "verklaring-niet-geldig"
     assert check["reden"] == "Niet toegekend: Verklaring VK-2025-0001 is geschorst."
     assert check["basis"] == {"soort": "verklaring", "referentie": "VK-2025-0001"}
     assert listed["total"] == 0
+    assert rol["verklaringbezwaar"] == "Verklaring VK-2025-0001 is geschorst."
+    assert zonder_check["verklaringbezwaar"] is None
 
 
 async def test_every_worker_of_a_served_portal_answers_after_a_write_from_another_process(

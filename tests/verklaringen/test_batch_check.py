@@ -5,12 +5,10 @@ its moment, expiry, another deelnemer or role, an unknown or unissued number), i
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.directread import session_snapshot
@@ -23,28 +21,12 @@ from registry.ledenadministratie.verklaringcheck import (
     check_verklaringen,
     verklaring_check_installed,
 )
-from tests.conftest import MovableClock
+from tests.conftest import MovableClock, statements
 from tests.verklaringen.conftest import Process
 from verklaringen.models import Schorsing, Verklaring
 from verklaringen.services.verklaringcheck import verklaring_check, verklaringen_check
 
 ROL = "dienstverlener"
-
-
-@contextmanager
-def statements(db: AsyncSession) -> Iterator[list[str]]:
-    """The SQL statements ``db`` runs within the block."""
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(args[2])
-
-    engine = db.bind.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def _verklaring(process: Process, kvk: str) -> Verklaring:

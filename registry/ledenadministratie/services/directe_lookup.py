@@ -4,18 +4,23 @@ peildatum, and the facts behind a rolcheck.
 A deelnemer takes four statements (the deelnemer with its status then; its rolvervullingen; its
 ondersteuningsrelaties; the identificaties of everyone named), a page of search results five (the
 count and the page's deelnemers, then the same three for all of them at once), a rolcheck three,
-whatever the size of the register. The answers are the same as :mod:`.lookup` builds through the
-ORM, field for field. Role names come from :class:`Catalogusstand`, read once per register version.
+whatever the size of the register. When a rolvervulling in the answer rests on a verklaring, the
+verklaringen domain's batch check judges all of them at once on the same snapshot (its own few
+statements, see :mod:`registry.ledenadministratie.verklaringcheck`); an answer without one sends
+nothing more. The answers are the same as :mod:`.lookup` builds through the ORM, field for field.
+Role names come from :class:`Catalogusstand`, read once per register version.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.api import PageRequest
 from registry.directread import Snapshot, SqliteSnapshot
@@ -23,9 +28,20 @@ from registry.errors import InvalidParam, NotFound, ValidationFailed
 from registry.ledenadministratie import schemas
 from registry.ledenadministratie.catalogus import Catalogusstand
 from registry.ledenadministratie.identifiers import Identificatie, InvalidIdentificatie, parse_identificatie
+from registry.ledenadministratie.models import Basissoort
 from registry.ledenadministratie.naam import fold
 from registry.ledenadministratie.peildatum import Peildatum
+from registry.ledenadministratie.services.houders import GEEN_REDEN
+from registry.ledenadministratie.verklaringcheck import (
+    Verklaringoordeel,
+    Verklaringvraag,
+    registered_batch_check,
+    registered_verklaring_check,
+)
 from registry.templating import format_datum
+
+SessionProvider = Callable[[], Coroutine[Any, Any, AsyncSession]]
+"""Gives a session when one is needed; a lookup that needs none opens none."""
 
 _KOLOMMEN = (
     "d.id, d.naam, d.soort, d.regio, d.website, d.adres_straat, d.adres_huisnummer, "
@@ -138,26 +154,63 @@ def _date_or_none(snap: Snapshot, value: Any) -> date | None:
     return None if value is None else snap.date(value)
 
 
+async def verklaringoordelen(
+    snap: Snapshot, vragen: Sequence[Verklaringvraag], session: SessionProvider | None
+) -> list[Verklaringoordeel] | None:
+    """The registered verklaring check's answers to ``vragen``, in order: all at once on ``snap``
+    through the check's batch form, or else one at a time in the session ``session`` gives.
+
+    ``None`` when no check is registered (a rolvervulling on a verklaring then stands, as it was
+    checked when it was granted), and when there is no batch form and no session to ask the check in.
+    """
+    check = registered_verklaring_check()
+    if check is None:
+        return None
+    if not vragen:
+        return []
+    batch = registered_batch_check()
+    if batch is not None:  # on the lookup's own snapshot, as its other statements
+        return await batch(snap, vragen)
+    if session is None:
+        return None
+    opened = await session()
+    return [await check(opened, vraag) for vraag in vragen]
+
+
 async def deelnemer(
-    snap: Snapshot, verwijzing: Verwijzing, peildatum: Peildatum, catalogus: Catalogusstand
+    snap: Snapshot,
+    verwijzing: Verwijzing,
+    peildatum: Peildatum,
+    catalogus: Catalogusstand,
+    *,
+    session: SessionProvider | None = None,
 ) -> schemas.Deelnemer:
     """The deelnemer as it stood on the peildatum (public fields); :class:`NotFound` if there is no
-    such deelnemer or it was not registered then."""
+    such deelnemer or it was not registered then. ``session`` as in :func:`deelnemers`."""
     row = await _deelnemer_rij(snap, verwijzing, peildatum)
     if row is None:
         raise verwijzing.niet_gevonden()
     if row[9] is None:  # no status on the peildatum
         raise NotFound(f"{row[1]} stond op {format_datum(peildatum.datum)} nog niet in het register.")
-    [found] = await deelnemers(snap, [row], peildatum, catalogus)
+    [found] = await deelnemers(snap, [row], peildatum, catalogus, session=session)
     return found
 
 
 async def deelnemers(
-    snap: Snapshot, rows: Sequence[Sequence[Any]], peildatum: Peildatum, catalogus: Catalogusstand
+    snap: Snapshot,
+    rows: Sequence[Sequence[Any]],
+    peildatum: Peildatum,
+    catalogus: Catalogusstand,
+    *,
+    session: SessionProvider | None = None,
 ) -> list[schemas.Deelnemer]:
     """The public answers for deelnemer ``rows`` (their :data:`_KOLOMMEN`, each with its status on the
     peildatum), in their order: their roles, ondersteuningsrelaties and everyone's identificaties in
-    three statements, whatever the number of rows."""
+    three statements, whatever the number of rows.
+
+    The rolvervullingen on a verklaring, if any, are then judged all at once as the rolcheck judges
+    them (:func:`verklaringoordelen`; ``session`` is asked for only by a check without a batch form),
+    and each whose verklaring does not hold on the peildatum gets its ``verklaringbezwaar``."""
     if not rows:
         return []
     # deelnemers are keyed as the driver gives them, and converted to a UUID only for the answer
@@ -184,6 +237,7 @@ async def deelnemers(
     for r in relaties:
         namen[r[1]], namen[r[2]] = r[7], r[8]
     identificaties = await _identificaties(snap, list(namen))
+    await _verklaringbezwaren(snap, rollen, ids, identificaties, peildatum, session)
 
     def partij(key: Any) -> schemas.Partij:
         return schemas.Partij(id=ids[key], naam=namen[key], identificaties=identificaties[key])
@@ -214,6 +268,43 @@ async def deelnemers(
         )
         for key, row in zip(keys, rows, strict=True)
     ]
+
+
+async def _verklaringbezwaren(
+    snap: Snapshot,
+    rollen: dict[Any, list[schemas.Rolvervulling]],
+    ids: _Ids,
+    identificaties: dict[Any, list[schemas.Identificatie]],
+    peildatum: Peildatum,
+    session: SessionProvider | None,
+) -> None:
+    """Fill in ``verklaringbezwaar`` of each of ``rollen`` (all covering the peildatum's date) whose
+    verklaring does not hold on the peildatum; nothing is asked when none rests on a verklaring."""
+    gevraagd = [
+        (key, rol)
+        for key, van_deelnemer in rollen.items()
+        for rol in van_deelnemer
+        if rol.basis.soort == Basissoort.VERKLARING.value
+    ]
+    if not gevraagd:
+        return
+    vragen = [
+        Verklaringvraag(
+            referentie=rol.basis.referentie,
+            deelnemer_id=ids[key],
+            identificaties=tuple(i.tekst for i in identificaties[key]),
+            rol_code=rol.rol_code,
+            geldig_van=peildatum.datum,
+            op=peildatum.moment,
+        )
+        for key, rol in gevraagd
+    ]
+    oordelen = await verklaringoordelen(snap, vragen, session)
+    if oordelen is None:  # no check to ask: the rolvervullingen stand, as in the rolcheck
+        return
+    for (_key, rol), oordeel in zip(gevraagd, oordelen, strict=True):
+        if not oordeel.geldig:
+            rol.verklaringbezwaar = oordeel.reden or GEEN_REDEN
 
 
 def _antwoord(
@@ -247,16 +338,22 @@ def _antwoord(
 
 
 async def met_identificatie(
-    snap: Snapshot, text: str, peildatum: Peildatum, catalogus: Catalogusstand
+    snap: Snapshot,
+    text: str,
+    peildatum: Peildatum,
+    catalogus: Catalogusstand,
+    *,
+    session: SessionProvider | None = None,
 ) -> list[schemas.Deelnemer]:
     """The list answer to ``?identificatie=soort:waarde``: the one deelnemer registered on the
-    peildatum with it, or none."""
+    peildatum with it, or none. ``session`` as in :func:`deelnemers`."""
     try:
         identificatie = parse_identificatie(text.strip())
     except InvalidIdentificatie as exc:
         raise ValidationFailed([InvalidParam("identificatie", exc.message)]) from None
     try:
-        return [await deelnemer(snap, Verwijzing(identificatie=identificatie), peildatum, catalogus)]
+        verwijzing = Verwijzing(identificatie=identificatie)
+        return [await deelnemer(snap, verwijzing, peildatum, catalogus, session=session)]
     except NotFound:
         return []
 
@@ -297,10 +394,17 @@ def _zoekvoorwaarde(snap: Snapshot, text: str) -> tuple[str, list[Any]]:
 
 
 async def gezocht(
-    snap: Snapshot, text: str, peildatum: Peildatum, catalogus: Catalogusstand, paging: PageRequest
+    snap: Snapshot,
+    text: str,
+    peildatum: Peildatum,
+    catalogus: Catalogusstand,
+    paging: PageRequest,
+    *,
+    session: SessionProvider | None = None,
 ) -> tuple[list[schemas.Deelnemer], int]:
     """The public answer to ``?zoek=``: the deelnemers registered on the peildatum that the text finds,
-    by name, a page of them and how many there are (as :func:`.lookup.search_deelnemers` answers)."""
+    by name, a page of them and how many there are (as :func:`.lookup.search_deelnemers` answers).
+    ``session`` as in :func:`deelnemers`."""
     ids, params = _zoekvoorwaarde(snap, text.strip())
     moment = snap.moment_param(peildatum.moment)
     bron = _GEZOCHT.format(ids=ids)
@@ -315,7 +419,7 @@ async def gezocht(
         paging.page_size,
         paging.offset,
     )
-    return await deelnemers(snap, rows, peildatum, catalogus), int(total)
+    return await deelnemers(snap, rows, peildatum, catalogus, session=session), int(total)
 
 
 # --- the rolcheck ----------------------------------------------------------------------------------------

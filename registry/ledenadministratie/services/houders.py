@@ -9,7 +9,8 @@ deelnemer; a list asks it about all of its rows at once, through
 statements whatever its length:
 
 - :func:`verklaringbezwaren` says why the verklaring of each rolvervulling asked about does not hold,
-  for a list that shows a deelnemer's roles and marks those that grant nothing now;
+  for a list that shows a deelnemer's roles and marks those that grant nothing now
+  (:func:`markeer_rolbezwaren` fills in the ``verklaringbezwaar`` of the lookup answers' roles);
 - :func:`geldige_houder_van` is the condition of a filter "holds role X on the peildatum", which leaves
   out a deelnemer whose rolvervulling rests on a verklaring that does not hold then.
 
@@ -87,25 +88,33 @@ async def verklaringbezwaren(
     }
 
 
-async def rolbezwaren(
-    session: AsyncSession,
-    deelnemer: schemas.Deelnemer,
-    rolvervullingen: Sequence[schemas.Rolvervulling],
-    peildatum: Peildatum,
-) -> dict[uuid.UUID, str]:
-    """Why each of the deelnemer's rolvervullingen that covers the peildatum's date grants nothing
-    then because of its verklaring, by rolvervulling id (see :func:`verklaringbezwaren`). Rolvervullingen
-    of other days are history or plans, and are not judged."""
+def _gronden(deelnemer: schemas.Deelnemer, peildatum: Peildatum) -> list[Verklaringgrond]:
+    """The deelnemer's rolvervullingen (its ``rollen``) on a verklaring that cover the peildatum's date."""
     datum = peildatum.datum
     identificaties = tuple(i.tekst for i in deelnemer.identificaties)
-    gronden = [
+    return [
         Verklaringgrond(r.id, deelnemer.id, identificaties, r.rol_code, r.basis.referentie)
-        for r in rolvervullingen
+        for r in deelnemer.rollen
         if r.basis.soort == Basissoort.VERKLARING.value
         and r.geldig_van <= datum
         and (r.geldig_tot is None or datum < r.geldig_tot)
     ]
-    return await verklaringbezwaren(session, gronden, peildatum) if gronden else {}
+
+
+async def markeer_rolbezwaren(
+    session: AsyncSession, deelnemers: Sequence[schemas.Deelnemer], peildatum: Peildatum
+) -> None:
+    """Fill in the ``verklaringbezwaar`` of every rolvervulling in the ``rollen`` of these deelnemers
+    that covers the peildatum's date and grants nothing then because of its verklaring (see
+    :func:`verklaringbezwaren`), judging those of all deelnemers at once; nothing is asked when none
+    rests on a verklaring. Rolvervullingen of other days are history or plans, and are not judged."""
+    gronden = [grond for d in deelnemers for grond in _gronden(d, peildatum)]
+    if not gronden:
+        return
+    bezwaren = await verklaringbezwaren(session, gronden, peildatum)
+    for d in deelnemers:
+        for rol in d.rollen:
+            rol.verklaringbezwaar = bezwaren.get(rol.id)
 
 
 async def afgewezen_rolvervullingen(

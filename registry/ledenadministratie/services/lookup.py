@@ -43,10 +43,18 @@ from registry.ledenadministratie.peildatum import Peildatum
 from registry.ledenadministratie.services.directe_lookup import (
     Rolfeiten,
     Rolvervullingfeit,
+    SessionProvider,
     Verwijzing,
     rolfeiten,
+    verklaringoordelen,
 )
-from registry.ledenadministratie.services.houders import geldige_houder_van
+from registry.ledenadministratie.services.houders import (
+    GEEN_REDEN,
+    Verklaringgrond,
+    geldige_houder_van,
+    markeer_rolbezwaren,
+    verklaringbezwaren,
+)
 from registry.ledenadministratie.services.queries import (
     covers,
     find_deelnemer,
@@ -54,11 +62,7 @@ from registry.ledenadministratie.services.queries import (
     houder_van,
     status_at,
 )
-from registry.ledenadministratie.verklaringcheck import (
-    Verklaringvraag,
-    registered_batch_check,
-    registered_verklaring_check,
-)
+from registry.ledenadministratie.verklaringcheck import Verklaringvraag
 from registry.templating import format_datum
 
 # --- conversion --------------------------------------------------------------------------------------
@@ -258,7 +262,9 @@ async def _schemas(
 ) -> list[schemas.Deelnemer]:
     context = await load_context(session, [d for d, _ in rows], peildatum, volledig=volledig)
     namen = RolNamen(session)
-    return [await _deelnemer_schema(d, s, context, namen, peildatum, volledig=volledig) for d, s in rows]
+    answers = [await _deelnemer_schema(d, s, context, namen, peildatum, volledig=volledig) for d, s in rows]
+    await markeer_rolbezwaren(session, answers, peildatum)  # as the rolcheck judges them, all at once
+    return answers
 
 
 # --- one deelnemer -----------------------------------------------------------------------------------
@@ -288,32 +294,28 @@ async def rollen_van(
     geschorste or ingetrokken verklaring grants nothing)."""
     deelnemer = await find_deelnemer(session, ref, "id")
     await _registered_at(session, deelnemer, peildatum)
-    rows = await session.scalars(
-        select(Rolvervulling)
-        .where(
-            Rolvervulling.deelnemer_id == deelnemer.id,
-            covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, peildatum.datum),
+    rows = list(
+        await session.scalars(
+            select(Rolvervulling)
+            .where(
+                Rolvervulling.deelnemer_id == deelnemer.id,
+                covers(Rolvervulling.geldig_van, Rolvervulling.geldig_tot, peildatum.datum),
+            )
+            .order_by(Rolvervulling.rol_code, Rolvervulling.geldig_van)
         )
-        .order_by(Rolvervulling.rol_code, Rolvervulling.geldig_van)
     )
-    geldig = [r for r in rows if await _verklaring_geldig(session, deelnemer, r, peildatum)]
+    identificaties = tuple(f"{i.soort}:{i.waarde}" for i in deelnemer.identificaties)
+    gronden = [
+        Verklaringgrond(r.id, deelnemer.id, identificaties, r.rol_code, r.basis_referentie)
+        for r in rows
+        if r.basis_soort == Basissoort.VERKLARING.value
+    ]
+    # all verklaringen at once; without a verklaringen domain the grants stand, as in the rolcheck
+    bezwaren = await verklaringbezwaren(session, gronden, peildatum) if gronden else {}
+    geldig = [r for r in rows if r.id not in bezwaren]
     namen = RolNamen(session)
     page = geldig[paging.offset : paging.offset + paging.page_size]
     return [await rolvervulling_schema(r, namen, volledig=volledig) for r in page], len(geldig)
-
-
-async def _verklaring_geldig(
-    session: AsyncSession, deelnemer: Deelnemer, rolvervulling: Rolvervulling, peildatum: Peildatum
-) -> bool:
-    if rolvervulling.basis_soort != Basissoort.VERKLARING.value:
-        return True
-    check = registered_verklaring_check()
-    if check is None:  # as in the rolcheck: without a verklaringen domain the grant stands
-        return True
-    vraag = Verklaringvraag.over(
-        rolvervulling.basis_referentie, deelnemer, rolvervulling.rol_code, peildatum.datum, peildatum.moment
-    )
-    return (await check(session, vraag)).geldig
 
 
 async def all_rolvervullingen(session: AsyncSession, deelnemer_id: uuid.UUID) -> list[schemas.Rolvervulling]:
@@ -506,8 +508,6 @@ async def search_deelnemers(
 
 # --- the rolcheck ------------------------------------------------------------------------------------
 
-SessionProvider = Callable[[], Coroutine[Any, Any, AsyncSession]]
-
 
 async def check_rol(
     session: AsyncSession, deelnemer_ref: str, rol_code: str, peildatum: Peildatum
@@ -632,9 +632,6 @@ async def _verklaring_bezwaar(
     """Why the verklaring a rolvervulling rests on does not hold on the peildatum's date, or ``None``."""
     if held.basis_soort != Basissoort.VERKLARING.value:
         return None
-    check = registered_verklaring_check()
-    if check is None:  # no verklaringen domain in this process: the grant stands, as it was checked then
-        return None
     vraag = Verklaringvraag(
         referentie=held.basis_referentie,
         deelnemer_id=feiten.partij.id,
@@ -643,9 +640,8 @@ async def _verklaring_bezwaar(
         geldig_van=peildatum.datum,
         op=peildatum.moment,
     )
-    batch = registered_batch_check()
-    if batch is not None:  # on the lookup's own snapshot, as its other statements
-        [oordeel] = await batch(snap, [vraag])
-    else:
-        oordeel = await check(await session(), vraag)
-    return None if oordeel.geldig else (oordeel.reden or "de verklaring is niet geldig.")
+    oordelen = await verklaringoordelen(snap, [vraag], session)
+    if oordelen is None:  # no verklaringen domain in this process: the grant stands, as it was checked then
+        return None
+    [oordeel] = oordelen
+    return None if oordeel.geldig else (oordeel.reden or GEEN_REDEN)

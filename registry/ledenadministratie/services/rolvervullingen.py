@@ -304,7 +304,7 @@ def rolstand(
     rolvervulling: schemas.Rolvervulling | Rolvervulling, vandaag: date, verklaringbezwaar: str | None = None
 ) -> Rolstand:
     """The :class:`Rolstand` of ``rolvervulling`` on ``vandaag``; ``verklaringbezwaar`` is why the
-    verklaring it rests on does not hold today (:func:`.houders.rolbezwaren`), if it does not."""
+    verklaring it rests on does not hold today (a lookup answer's ``verklaringbezwaar``), if it does not."""
     stand = _periodestand(rolvervulling, vandaag)
     if verklaringbezwaar is not None and stand.code in {"actief", "loopt-af"}:
         return Rolstand("niet-toegekend", "niet-toegekend", "Niet toegekend", verklaringbezwaar)

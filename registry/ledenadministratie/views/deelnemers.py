@@ -33,7 +33,6 @@ from registry.ledenadministratie.peildatum import Peildatum
 from registry.ledenadministratie.schemas import Rolvervulling
 from registry.ledenadministratie.services.dienstverleners import dienstverlener_keuzes
 from registry.ledenadministratie.services.historie import audit_van
-from registry.ledenadministratie.services.houders import rolbezwaren
 from registry.ledenadministratie.services.ondersteuning import ondersteuningsrelaties_van
 from registry.ledenadministratie.services.queries import get_deelnemer_by_id
 from registry.ledenadministratie.services.regios import regio_keuzes
@@ -159,7 +158,8 @@ async def detail_page(
     principal = principal_of(request)
     current = DeelnemerStatus(deelnemer.status)
     rolvervullingen = await services.all_rolvervullingen(db_session, deelnemer_id)
-    bezwaren = await rolbezwaren(db_session, deelnemer, rolvervullingen, vandaag)
+    # the rolvervullingen covering today, judged as the rolcheck judges them
+    bezwaren = {r.id: r.verklaringbezwaar for r in deelnemer.rollen}
     may_audit = principal is not None and principal.can(Permission.AUDIT_LEZEN)
     audit, audit_total = await audit_van(db_session, deelnemer_id, AUDIT_ON_PAGE) if may_audit else ([], 0)
     context: dict[str, Any] = {

@@ -24,7 +24,6 @@ from registry.ledenadministratie.models import DeelnemerSoort, DeelnemerStatus
 from registry.ledenadministratie.peildatum import Peildatum
 from registry.ledenadministratie.services.deelnemers import update_eigen_contactgegevens
 from registry.ledenadministratie.services.dienstverleners import verklaringen_van
-from registry.ledenadministratie.services.houders import rolbezwaren
 from registry.ledenadministratie.services.ondersteuning import ondersteuningsrelaties_van
 from registry.ledenadministratie.services.queries import get_deelnemer_by_id
 from registry.ledenadministratie.services.rolvervullingen import rolstand
@@ -68,7 +67,8 @@ async def _page(
     deelnemer = await services.get_deelnemer(db_session, str(deelnemer_id), vandaag, volledig=True)
     ondersteund_door, ondersteunt = await ondersteuningsrelaties_van(db_session, deelnemer_id)
     rolvervullingen = await services.all_rolvervullingen(db_session, deelnemer_id)
-    bezwaren = await rolbezwaren(db_session, deelnemer, rolvervullingen, vandaag)
+    # the rolvervullingen covering today, judged as the rolcheck judges them
+    bezwaren = {r.id: r.verklaringbezwaar for r in deelnemer.rollen}
     principal = current_principal(request)
     if form is None:
         form = ContactgegevensForm.of(await get_deelnemer_by_id(db_session, deelnemer_id))
