@@ -181,7 +181,9 @@ class Rolvervulling(Schema):
     ``verklaringbezwaar`` says why the verklaring the role rests on does not hold on the peildatum,
     as the rolcheck judges it (its reason after "Niet toegekend: "): such a rolvervulling grants
     nothing then. It is ``null`` when the verklaring holds, when the role rests on no verklaring and
-    when the rolvervulling does not cover the peildatum's date (history and plans are not judged)."""
+    when the rolvervulling does not cover the peildatum's date (history and plans are not judged).
+    Lookup answers always carry it; a list that does not judge verklaringen (the register export, the
+    dienstverlener list, which shows each verklaring's own state) leaves it out."""
 
     id: uuid.UUID
     rol_code: str
@@ -192,7 +194,7 @@ class Rolvervulling(Schema):
     basis: Basis
     release: str
     geregistreerd_op: datetime
-    verklaringbezwaar: Annotated[str | None, VERKLARINGBEZWAAR] = None
+    verklaringbezwaar: Annotated[str | None | UnsetType, VERKLARINGBEZWAAR] = UNSET
     geschiedenis: list[Rolvervullingwijziging] | UnsetType = UNSET
 
 

@@ -88,6 +88,8 @@ async def test_the_json_has_every_field_with_roles_and_relations(
     assert [(r["rolCode"], r["geldigVan"]) for r in item["rollen"]] == [("afnemer", "2026-01-01")]
     assert item["rollen"][0]["geschiedenis"][0]["soort"] == "toegekend"
     assert item["ondersteunt"] == []
+    # the export judges no verklaring: it does not claim that every one holds
+    assert "verklaringbezwaar" not in item["rollen"][0]
 
 
 async def test_an_empty_register_is_an_empty_json_array(db: AsyncSession) -> None:

@@ -230,6 +230,7 @@ async def deelnemers(
                 basis=schemas.Basis(soort=r[5], referentie=r[6]),
                 release=r[7],
                 geregistreerd_op=snap.moment(r[8]),
+                verklaringbezwaar=None,  # judged below, for the whole answer at once
             )
         )
     relaties = await snap.rows(_RELATIES.format(ids=marks), *keys, *keys, datum, datum)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from msgspec import UNSET, UnsetType
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -108,8 +109,14 @@ class RolNamen:
 
 
 async def rolvervulling_schema(
-    rolvervulling: Rolvervulling, namen: RolNamen, *, volledig: bool
+    rolvervulling: Rolvervulling,
+    namen: RolNamen,
+    *,
+    volledig: bool,
+    verklaringbezwaar: str | UnsetType | None = UNSET,
 ) -> schemas.Rolvervulling:
+    """The public form of a rolvervulling; ``verklaringbezwaar`` as the caller judged it (see
+    :class:`schemas.Rolvervulling`), left out by a list that does not judge verklaringen."""
     result = schemas.Rolvervulling(
         id=rolvervulling.id,
         rol_code=rolvervulling.rol_code,
@@ -120,6 +127,7 @@ async def rolvervulling_schema(
         basis=schemas.Basis(soort=rolvervulling.basis_soort, referentie=rolvervulling.basis_referentie),
         release=rolvervulling.release,
         geregistreerd_op=rolvervulling.created_at,
+        verklaringbezwaar=verklaringbezwaar,
     )
     if volledig:
         result.geschiedenis = [
@@ -234,7 +242,9 @@ async def _deelnemer_schema(
         regio=deelnemer.regio,
         website=deelnemer.website,
         rollen=[
-            await rolvervulling_schema(r, namen, volledig=volledig) for r in context.rollen[deelnemer.id]
+            # judged afterwards for the whole answer (houders.markeer_rolbezwaren)
+            await rolvervulling_schema(r, namen, volledig=volledig, verklaringbezwaar=None)
+            for r in context.rollen[deelnemer.id]
         ],
         ondersteund_door=[
             ondersteuning_schema(r, context.partijen)
@@ -315,7 +325,9 @@ async def rollen_van(
     geldig = [r for r in rows if r.id not in bezwaren]
     namen = RolNamen(session)
     page = geldig[paging.offset : paging.offset + paging.page_size]
-    return [await rolvervulling_schema(r, namen, volledig=volledig) for r in page], len(geldig)
+    # every rolvervulling left holds: none has a bezwaar
+    answer = [await rolvervulling_schema(r, namen, volledig=volledig, verklaringbezwaar=None) for r in page]
+    return answer, len(geldig)
 
 
 async def all_rolvervullingen(session: AsyncSession, deelnemer_id: uuid.UUID) -> list[schemas.Rolvervulling]:

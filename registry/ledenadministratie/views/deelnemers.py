@@ -159,7 +159,7 @@ async def detail_page(
     current = DeelnemerStatus(deelnemer.status)
     rolvervullingen = await services.all_rolvervullingen(db_session, deelnemer_id)
     # the rolvervullingen covering today, judged as the rolcheck judges them
-    bezwaren = {r.id: r.verklaringbezwaar for r in deelnemer.rollen}
+    bezwaren = {r.id: r.verklaringbezwaar for r in deelnemer.rollen if isinstance(r.verklaringbezwaar, str)}
     may_audit = principal is not None and principal.can(Permission.AUDIT_LEZEN)
     audit, audit_total = await audit_van(db_session, deelnemer_id, AUDIT_ON_PAGE) if may_audit else ([], 0)
     context: dict[str, Any] = {

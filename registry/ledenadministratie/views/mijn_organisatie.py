@@ -68,7 +68,7 @@ async def _page(
     ondersteund_door, ondersteunt = await ondersteuningsrelaties_van(db_session, deelnemer_id)
     rolvervullingen = await services.all_rolvervullingen(db_session, deelnemer_id)
     # the rolvervullingen covering today, judged as the rolcheck judges them
-    bezwaren = {r.id: r.verklaringbezwaar for r in deelnemer.rollen}
+    bezwaren = {r.id: r.verklaringbezwaar for r in deelnemer.rollen if isinstance(r.verklaringbezwaar, str)}
     principal = current_principal(request)
     if form is None:
         form = ContactgegevensForm.of(await get_deelnemer_by_id(db_session, deelnemer_id))
