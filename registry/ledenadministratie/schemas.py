@@ -194,7 +194,7 @@ class Rolvervulling(Schema):
     basis: Basis
     release: str
     geregistreerd_op: datetime
-    verklaringbezwaar: Annotated[str | None | UnsetType, VERKLARINGBEZWAAR] = UNSET
+    verklaringbezwaar: Annotated[str | UnsetType | None, VERKLARINGBEZWAAR] = UNSET
     geschiedenis: list[Rolvervullingwijziging] | UnsetType = UNSET
 
 
