@@ -34,6 +34,7 @@ from registry.ledenadministratie.ratelimit import RATE_LIMITED
 from registry.ledenadministratie.schemas import ContactpersoonInvoer, DeelnemerCreate, IdentificatieInvoer
 from registry.openapi import SECURITY_SCHEME, route_opts, security_requirements
 from registry.settings import Settings
+from tests.platform.documented import documented_operations, published_document
 
 TokenFactory = Callable[..., Awaitable[str]]
 ANONYMOUS: dict[str, list[str]] = {}
@@ -58,45 +59,20 @@ class Operation:
         return bool(self.opt.get("public"))
 
 
-def _value(schema: Mapping[str, Any]) -> str:
-    if schema.get("type") == "integer":
-        return "987654321"
-    if schema.get("format") == "uuid":
-        return "00000000-0000-4000-8000-00000000dead"
-    return "onbekend"
-
-
-async def _document(client: AsyncTestClient[Litestar]) -> dict[str, Any]:
-    response = await client.get(f"{API_PREFIX}/openapi.json")
-    assert response.status_code == 200, response.text
-    document: dict[str, Any] = response.json()
-    return document
-
-
 async def _operations(client: AsyncTestClient[Litestar]) -> list[Operation]:
-    document = await _document(client)
     opts = route_opts(client.app)
     listed = []
-    for path, item in document["paths"].items():
-        for method, operation in item.items():
-            if method not in {"get", "put", "post", "delete", "patch"}:
-                continue
-            served = API_PREFIX + path
-            for parameter in operation.get("parameters", []):
-                if parameter["in"] == "path":
-                    served = served.replace(
-                        "{" + parameter["name"] + "}", _value(parameter.get("schema", {}))
-                    )
-            assert "security" in operation, f"{method.upper()} {path} declares no security"
-            listed.append(
-                Operation(
-                    method=method,
-                    path=served,
-                    opt=opts[(API_PREFIX + path, method)],
-                    security=operation["security"],
-                )
+    for documented in await documented_operations(client):
+        label = f"{documented.method.upper()} {documented.template}"
+        assert "security" in documented.spec, f"{label} declares no security"
+        listed.append(
+            Operation(
+                method=documented.method,
+                path=documented.path,
+                opt=opts[(documented.template, documented.method)],
+                security=documented.spec["security"],
             )
-    assert listed, "the published document has no operations"
+        )
     return listed
 
 
@@ -108,7 +84,7 @@ async def _send(client: AsyncTestClient[Litestar], operation: Operation, token: 
 async def test_the_document_declares_the_bearer_scheme_and_no_session_cookie(
     client: AsyncTestClient[Litestar], login_as: Callable[..., Awaitable[Any]]
 ) -> None:
-    document = await _document(client)
+    document = await published_document(client)
     schemes = document["components"]["securitySchemes"]
     assert list(schemes) == [SECURITY_SCHEME]
     assert schemes[SECURITY_SCHEME]["type"] == "http"
@@ -234,7 +210,7 @@ async def test_a_lookup_client_sees_more_of_a_deelnemer_where_the_token_is_docum
     assert anonymous.status_code == full.status_code == 200
     assert "contactpersonen" not in anonymous.json()
     assert full.json()["contactpersonen"][0]["naam"] == "Anna de Vries"
-    document = await _document(client)
+    document = await published_document(client)
     assert document["paths"]["/deelnemers/{id}"]["get"]["security"] == OPTIONAL_TOKEN
 
 
