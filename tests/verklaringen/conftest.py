@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from random import Random
 
 import pytest
 from argon2 import PasswordHasher
@@ -22,6 +23,7 @@ from roles.services import load_catalogue_file
 from tests.conftest import UserFactory
 from tests.verklaringen.factories import FakePdfRenderer
 from verklaringen import schemas
+from verklaringen.pdf import PdfRenderer
 from verklaringen.services import aanmeldingen, afgifte, besluiten, intakes
 from verklaringen.services.queries import find_verklaring
 
@@ -193,17 +195,30 @@ class Process:
         return nummer
 
     async def afgegeven(self, kvk: str = "90000001") -> schemas.Verklaring:
-        nummer = await self.ondertekend_door_deelnemer(kvk)
-        verklaring = await find_verklaring(self.db, nummer)
+        return await self.geef_af(await self.ondertekend_door_deelnemer(kvk))
+
+    async def geef_af(
+        self,
+        nummer: str,
+        *,
+        session: AsyncSession | None = None,
+        renderer: PdfRenderer | None = None,
+        rng: Random | None = None,
+    ) -> schemas.Verklaring:
+        """The beheerder issues verklaring ``nummer`` as its document stands, in ``session`` (the
+        process's own unless another is given) with ``renderer`` (the process's unless given)."""
+        session = session or self.db
+        verklaring = await find_verklaring(session, nummer)
         return await afgifte.geef_af(
-            self.db,
+            session,
             nummer,
             document_hash=verklaring.inhoud_hash,
             principal=self.people.beheerder,
             clock=self.clock,
             signer=self.signer,
             base_url=self.settings.base_url,
-            renderer=self.renderer,
+            renderer=renderer or self.renderer,
+            rng=rng,
         )
 
 

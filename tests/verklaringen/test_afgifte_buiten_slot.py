@@ -33,7 +33,6 @@ from verklaringen.attestation import numeric_date
 from verklaringen.embedded_files import extract_attestation
 from verklaringen.models import Document, Intake, Intakeantwoord, Verklaring
 from verklaringen.pdf import Bijlage
-from verklaringen.services import afgifte
 from verklaringen.services.queries import find_verklaring
 
 WAIT = 10.0
@@ -84,18 +83,7 @@ async def _geef_af(
     rng: Random | None = None,
 ) -> schemas.Verklaring:
     async with sessions() as session:
-        verklaring = await find_verklaring(session, nummer)
-        return await afgifte.geef_af(
-            session,
-            nummer,
-            document_hash=verklaring.inhoud_hash,
-            principal=process.people.beheerder,
-            clock=process.clock,
-            signer=process.signer,
-            base_url=process.settings.base_url,
-            renderer=renderer,
-            rng=rng,
-        )
+        return await process.geef_af(nummer, session=session, renderer=renderer, rng=rng)
 
 
 async def _andere_schrijfactie(sessions: async_sessionmaker[AsyncSession], process: Process) -> int:

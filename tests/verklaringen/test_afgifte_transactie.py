@@ -37,20 +37,6 @@ async def _perioden(db: AsyncSession, deelnemer_id: uuid.UUID) -> list[tuple[str
     return [(p.status, p.geldig_tot is None) for p in rows]
 
 
-async def _geef_af(process: Process, nummer: str) -> Any:
-    verklaring = await find_verklaring(process.db, nummer)
-    return await afgifte.geef_af(
-        process.db,
-        nummer,
-        document_hash=verklaring.inhoud_hash,
-        principal=process.people.beheerder,
-        clock=process.clock,
-        signer=process.signer,
-        base_url=process.settings.base_url,
-        renderer=process.renderer,
-    )
-
-
 async def test_an_afgifte_that_fails_after_activating_the_deelnemer_leaves_it_aangemeld(
     process: Process, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -69,7 +55,7 @@ async def test_an_afgifte_that_fails_after_activating_the_deelnemer_leaves_it_aa
     monkeypatch.setattr(afgifte, "grant_rolvervulling", granting_fails)
 
     with pytest.raises(RuntimeError, match="ledenadministratie unavailable"):
-        await _geef_af(process, nummer)
+        await process.geef_af(nummer)
 
     assert statuses_seen == ["actief"]
     assert (await _deelnemer_of(db, nummer)).status == "aangemeld"
@@ -81,7 +67,7 @@ async def test_an_afgifte_that_fails_after_activating_the_deelnemer_leaves_it_aa
     assert (report.ok, report.checked) == (True, seq)
 
     monkeypatch.setattr(afgifte, "grant_rolvervulling", real_grant)
-    issued = await _geef_af(process, nummer)
+    issued = await process.geef_af(nummer)
 
     assert issued.fase == "afgegeven"
     assert (await _deelnemer_of(db, nummer)).status == "actief"
@@ -107,7 +93,7 @@ async def test_an_afgifte_to_an_actieve_deelnemer_changes_no_status(
     )
     seq = await current_seq(db)
 
-    await _geef_af(process, nummer)
+    await process.geef_af(nummer)
 
     assert await _perioden(db, deelnemer_id) == [("aangemeld", False), ("actief", True)]
     actions = list(await db.scalars(select(AuditEvent.action).where(AuditEvent.seq > seq)))

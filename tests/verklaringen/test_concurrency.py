@@ -81,18 +81,8 @@ async def test_concurrent_besluiten_and_afgiftes(process: Process, db: AsyncSess
 
         async def issue(nummer: str) -> str | BaseException:
             async with sessions() as session:
-                verklaring = await find_verklaring(session, nummer)
                 try:
-                    issued = await afgifte.geef_af(
-                        session,
-                        nummer,
-                        document_hash=verklaring.inhoud_hash,
-                        principal=process.people.beheerder,
-                        clock=process.clock,
-                        signer=process.signer,
-                        base_url=process.settings.base_url,
-                        renderer=renderer,
-                    )
+                    issued = await process.geef_af(nummer, session=session, renderer=renderer)
                 except MemoryError as exc:
                     return exc
             return issued.nummer

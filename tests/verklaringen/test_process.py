@@ -200,19 +200,9 @@ async def test_only_a_contact_of_the_deelnemer_signs_for_it(process: Process) ->
 
 async def test_the_stelsel_cannot_sign_before_the_deelnemer(process: Process) -> None:
     nummer = await process.toegekend()
-    verklaring = await find_verklaring(process.db, nummer)
 
     with pytest.raises(InvalidTransition):
-        await afgifte.geef_af(
-            process.db,
-            nummer,
-            document_hash=verklaring.inhoud_hash,
-            principal=process.people.beheerder,
-            clock=process.clock,
-            signer=process.signer,
-            base_url=process.settings.base_url,
-            renderer=process.renderer,
-        )
+        await process.geef_af(nummer)
     events = await process.db.scalars(select(AuditEvent.action).where(AuditEvent.entity_id == nummer))
     assert "verklaring.afgegeven" not in list(events)
 

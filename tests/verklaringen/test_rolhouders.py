@@ -67,16 +67,7 @@ async def _afgegeven(process: Process, kvk: str, naam: str) -> str:
         principal=await process.contact_of(nummer),
         clock=process.clock,
     )
-    await afgifte.geef_af(
-        process.db,
-        nummer,
-        document_hash=verklaring.inhoud_hash,
-        principal=process.people.beheerder,
-        clock=process.clock,
-        signer=process.signer,
-        base_url=process.settings.base_url,
-        renderer=process.renderer,
-    )
+    await process.geef_af(nummer)
     return nummer
 
 
