@@ -183,6 +183,11 @@ class Process:
 
     async def ondertekend_door_deelnemer(self, kvk: str = "90000001") -> str:
         nummer = await self.toegekend(kvk)
+        await self.onderteken_als_deelnemer(nummer)
+        return nummer
+
+    async def onderteken_als_deelnemer(self, nummer: str) -> None:
+        """The deelnemer's contact agrees to verklaring ``nummer`` as its document stands."""
         verklaring = await find_verklaring(self.db, nummer)
         await afgifte.onderteken_als_deelnemer(
             self.db,
@@ -192,7 +197,6 @@ class Process:
             principal=await self.contact_of(nummer),
             clock=self.clock,
         )
-        return nummer
 
     async def afgegeven(self, kvk: str = "90000001") -> schemas.Verklaring:
         return await self.geef_af(await self.ondertekend_door_deelnemer(kvk))

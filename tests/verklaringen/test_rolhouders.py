@@ -46,7 +46,7 @@ from tests.accounts.factories import text_of
 from tests.conftest import LoginAs, MovableClock, statements
 from tests.ledenadministratie.conftest import BEHEERDER
 from tests.verklaringen.conftest import Process
-from verklaringen.services import afgifte, levenscyclus
+from verklaringen.services import levenscyclus
 from verklaringen.services.queries import find_verklaring
 from verklaringen.services.verklaringcheck import verklaring_check
 
@@ -58,15 +58,7 @@ async def _afgegeven(process: Process, kvk: str, naam: str) -> str:
     """A verklaring for ``naam`` issued through the process: the deelnemer then holds the role on it."""
     referentie = (await process.aangemeld(kvk, naam=naam)).referentie
     nummer = await process.tot_toegekend(referentie)
-    verklaring = await find_verklaring(process.db, nummer)
-    await afgifte.onderteken_als_deelnemer(
-        process.db,
-        nummer,
-        akkoord=True,
-        document_hash=verklaring.inhoud_hash,
-        principal=await process.contact_of(nummer),
-        clock=process.clock,
-    )
+    await process.onderteken_als_deelnemer(nummer)
     await process.geef_af(nummer)
     return nummer
 
