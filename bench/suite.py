@@ -175,32 +175,39 @@ def lookup_floor(register: Register, count: int = 1000) -> dict[str, Any]:
 def profile_unmet(register: Register, results: dict[str, Any], seconds: float) -> dict[str, Any]:
     """py-spy on the single worker while wrk loads each scenario whose target was not met."""
     wanted = [v.scenario for v in report.verdicts(results) if v.met is False and v.scenario]
-    if not wanted:
-        return {}
+    return profile_scenarios(register, 1, {key: key for key in wanted}, seconds) if wanted else {}
+
+
+def profile_scenarios(
+    register: Register, workers: int, wanted: dict[str, str], seconds: float
+) -> dict[str, Any]:
+    """py-spy on the first worker while wrk loads each scenario of ``wanted`` (scenario key: the name
+    its profile is kept under)."""
     profiles: dict[str, Any] = {}
     workload = register.read_workload()
     work_dir = OUT_DIR / "runs" / "profiles"
     work_dir.mkdir(parents=True, exist_ok=True)
-    with serving(register, 1, work_dir / "server.log") as server:
+    with serving(register, workers, work_dir / f"server-{register.directory.name}-{workers}w.log") as server:
         routes = run.api_routes(server)
         for scenario in run.SCENARIOS:
             if scenario.key not in wanted:
                 continue
+            name = wanted[scenario.key]
             prepared = run.prepare(scenario, server, workload, register, routes)
             if prepared.problem:
                 continue
-            requests_file = work_dir / f"{scenario.key}.requests"
+            requests_file = work_dir / f"{name}.requests"
             run.load(server, prepared, 2, requests_file)
             profile = profile_while(
                 server.worker_pids()[0],
                 seconds,
-                work_dir / f"{scenario.key}.pyspy.txt",
+                work_dir / f"{name}.pyspy.txt",
                 lambda prepared=prepared, requests_file=requests_file: run.load(
                     server, prepared, seconds, requests_file
                 ),
             )
-            profiles[scenario.key] = profile if isinstance(profile, str) else profile.to_json()
-            print(f"bench: profiled {scenario.key}", flush=True)
+            profiles[name] = profile if isinstance(profile, str) else profile.to_json()
+            print(f"bench: profiled {name}", flush=True)
     return profiles
 
 
@@ -285,6 +292,12 @@ class Suite:
 
     def profiles(self) -> None:
         self.results["profiles"] = profile_unmet(self.reference, self.results, self.seconds)
+        verdicts = report.verdicts(self.results)
+        scaling = next(v for v in verdicts if v.target.startswith("PostgreSQL 2 workers"))
+        if self.pg is not None and scaling.met is False:  # where one of the two workers spends its time
+            self.results["profiles"] |= profile_scenarios(
+                self.pg, 2, {"lookup": "lookup, PostgreSQL 2 workers"}, self.seconds
+            )
         verdict = next(v for v in report.verdicts(self.results) if v.target.startswith("Afgifte"))
         if verdict.met is False:
             command = [sys.executable, "-m", "bench.afgifte", "--register", str(self.reference.directory)]
